@@ -1,0 +1,61 @@
+# lvslab — see README.md. Every target that builds or runs labs needs root.
+
+GO       ?= go
+BIN      := bin
+LVSLAB   := $(BIN)/lvslab
+LAB      ?= labs/dr-keepalived.yaml
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := $(BIN)/golangci-lint
+# Packages tested natively; the scenarios need kernel IPVS and run through
+# `lvslab vm --auto` (in the guest kernel only where the host lacks IPVS).
+NATIVE_PKGS = $(shell $(GO) list ./... | grep -v /scenarios)
+REPORTS  := reports/out
+
+.PHONY: all build deps lab down test lint unit scenarios bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(LVSLAB) ./cmd/lvslab
+
+## deps: install what lvslab needs (Debian/Ubuntu, as root): iproute2,
+## keepalived, ipvsadm, tcpdump, tshark, wrk, qemu and the guest kernel.
+deps:
+	bash scripts/deps.sh
+	bash vm/provision.sh
+
+## lab: stand up the default lab ($(LAB)); inside the guest kernel when the
+## host has no IPVS. With a terminal you get a shell in the lab.
+lab: deps build
+	bash scripts/lab.sh $(LAB)
+
+## down: tear down every lab that is up.
+down: build
+	$(LVSLAB) down --all
+
+## test: everything CI runs.
+test: deps lint unit scenarios
+
+lint: $(GOLANGCI)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GOLANGCI) run ./...
+
+$(GOLANGCI):
+	GOBIN=$(abspath $(BIN)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+unit:
+	$(GO) test -race -count=1 $(NATIVE_PKGS)
+
+scenarios: build
+	$(GO) test -c -o $(BIN)/scenarios.test ./scenarios
+	mkdir -p $(REPORTS)
+	cd scenarios && ../$(LVSLAB) vm --auto -- ../$(BIN)/scenarios.test \
+		-ginkgo.v -ginkgo.junit-report=../$(REPORTS)/junit.xml
+
+bench: build
+	$(LVSLAB) bench --vm labs/*.yaml
+
+clean:
+	rm -rf $(BIN) $(REPORTS)
