@@ -1,0 +1,90 @@
+package topo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"github.com/vishvananda/netns"
+)
+
+// NetnsDir is where named network namespaces are bound, as iproute2 does.
+const NetnsDir = "/run/netns"
+
+// createNamespace makes a named network namespace without moving any
+// thread the caller uses: it unshares on a throwaway locked goroutine whose
+// thread dies with it. Equivalent to: `ip netns add NAME`.
+func createNamespace(name string) error {
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread now lives in the new namespace and
+		// must end with this goroutine.
+		runtime.LockOSThread()
+		h, err := netns.NewNamed(name)
+		if err == nil {
+			err = h.Close()
+		}
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		return fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// deleteNamespace unbinds a named namespace; the kernel frees it once no
+// process is left inside. A namespace that is already gone is not an error.
+// Equivalent to: `ip netns delete NAME`.
+func deleteNamespace(name string) error {
+	err := netns.DeleteNamed(name)
+	if err == nil || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.EINVAL) {
+		// EINVAL: the file exists but nothing is mounted there (a build
+		// killed between creating the file and binding it).
+		if rmErr := os.Remove(namespacePath(name)); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+			return fmt.Errorf("delete namespace %s: %w", name, rmErr)
+		}
+		return nil
+	}
+	return fmt.Errorf("delete namespace %s: %w", name, err)
+}
+
+func namespacePath(name string) string { return filepath.Join(NetnsDir, name) }
+
+func namespaceExists(name string) bool {
+	_, err := os.Stat(namespacePath(name))
+	return err == nil
+}
+
+// namespaceInode identifies a namespace for matching /proc/PID/ns/net.
+func namespaceInode(name string) (uint64, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(namespacePath(name), &st); err != nil {
+		return 0, fmt.Errorf("stat namespace %s: %w", name, err)
+	}
+	return st.Ino, nil
+}
+
+// inNamespace runs fn on a throwaway OS thread that has entered the
+// namespace at path. The caller's thread is never moved; the worker thread
+// is discarded afterwards instead of being restored.
+func inNamespace(path string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with us
+		h, err := netns.GetFromPath(path)
+		if err != nil {
+			errc <- fmt.Errorf("open namespace %s: %w", path, err)
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			errc <- fmt.Errorf("enter namespace %s: %w", path, err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}

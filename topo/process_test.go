@@ -1,0 +1,307 @@
+package topo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/testutil"
+)
+
+const processLab = `name: proc
+segments:
+  - {name: lan, subnet: 10.9.0.0/24}
+nodes:
+  - name: n1
+    role: client
+    interfaces:
+      - {name: eth0, segment: lan, addresses: [10.9.0.1/24]}
+`
+
+// processHost builds a one-node lab and returns its node.
+func processHost(t *testing.T) *Host {
+	t.Helper()
+	testutil.NeedNetns(t)
+	file := filepath.Join(t.TempDir(), "proc.yaml")
+	if err := os.WriteFile(file, []byte(processLab), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("pr%d", os.Getpid()%100000)
+	lab, err := Build(context.Background(), spec, BuildOptions{Name: name, Owner: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := Destroy(lab.Name); err != nil && !errors.Is(err, ErrNoLab) {
+			t.Errorf("destroy: %v", err)
+		}
+	})
+	h, err := lab.Host("n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// waitFor polls cond for up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func logHas(h *Host, name, s string) func() bool {
+	return func() bool {
+		data, _ := os.ReadFile(h.ProcessLog(name))
+		return strings.Contains(string(data), s)
+	}
+}
+
+// gone is true once a pid no longer exists at all: not even a zombie.
+func gone(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func TestParseProcessStartTime(t *testing.T) {
+	fields := func(comm string) string {
+		f := make([]string, 0, 50)
+		for i := 3; i <= 52; i++ {
+			f = append(f, strconv.Itoa(i*10)) // field N holds N*10
+		}
+		return "1234 (" + comm + ") " + strings.Join(f, " ")
+	}
+	tests := []struct {
+		name, stat string
+		want       uint64
+		wantErr    bool
+	}{
+		{name: "plain", stat: fields("sleep"), want: 220},
+		{name: "spaces and parens in comm", stat: fields("a) (b c) 9"), want: 220},
+		{name: "no comm", stat: "1234 sleep S 1", wantErr: true},
+		{name: "short", stat: "1234 (sleep) S 1 2 3", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStartTime(tt.stat)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseStartTime: err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("parseStartTime = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProcessSupervisor(t *testing.T) {
+	h := processHost(t)
+	// Test processes never leave an orphan behind: an init that does not
+	// reap (as in some containers) would keep it as a zombie.
+	loop := `trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done`
+
+	t.Run("start runs in the node's namespace", func(t *testing.T) {
+		pid, err := h.StartProcess("sleeper", []string{"sleep", "30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.StopProcess("sleeper", 0) })
+		if p, running, err := h.Process("sleeper"); err != nil || !running || p != pid {
+			t.Fatalf("Process = %d, %v, %v; want %d, true, nil", p, running, err, pid)
+		}
+		ino, err := namespaceInode(h.Namespace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Until `ip netns exec` has entered the namespace and exec'd
+		// sleep, the pid is still ip's in the root namespace.
+		want := fmt.Sprintf("net:[%d]", ino)
+		waitFor(t, 5*time.Second, "the process to enter "+want, func() bool {
+			link, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
+			return link == want
+		})
+		if sid, err := syscall.Getpgid(pid); err != nil || sid != pid {
+			t.Errorf("process group %d (%v), want its own session %d", sid, err, pid)
+		}
+	})
+
+	t.Run("starting a running name fails", func(t *testing.T) {
+		if _, err := h.StartProcess("dup", []string{"sleep", "30"}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.StopProcess("dup", 0) })
+		_, err := h.StartProcess("dup", []string{"sleep", "30"})
+		if !errors.Is(err, ErrProcessRunning) {
+			t.Fatalf("second start: err = %v, want ErrProcessRunning", err)
+		}
+	})
+
+	t.Run("signal reaches the process", func(t *testing.T) {
+		if _, err := h.StartProcess("trapper", []string{"sh", "-c", `trap "echo got USR1" USR1; ` + loop}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := h.StopProcess("trapper", 5*time.Second); err != nil {
+				t.Error(err)
+			}
+		})
+		waitFor(t, 5*time.Second, "ready in the log", logHas(h, "trapper", "ready"))
+		if err := h.SignalProcess("trapper", syscall.SIGUSR1); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "got USR1 in the log", logHas(h, "trapper", "got USR1"))
+	})
+
+	tests := []struct {
+		name     string
+		argv     []string
+		grace    time.Duration
+		minTaken time.Duration
+	}{
+		{name: "stop ends with SIGTERM", argv: []string{"sh", "-c", `echo ready; exec sleep 30`}, grace: 5 * time.Second},
+		// An ignored signal stays ignored across exec.
+		{name: "stop escalates to SIGKILL", argv: []string{"sh", "-c", `trap "" TERM; echo ready; exec sleep 30`}, grace: 300 * time.Millisecond, minTaken: 300 * time.Millisecond},
+		{name: "grace 0 kills at once", argv: []string{"sh", "-c", `trap "" TERM; echo ready; exec sleep 30`}, grace: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "stop" + strconv.Itoa(int(tt.grace/time.Millisecond))
+			pid, err := h.StartProcess(name, tt.argv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 5*time.Second, "ready in the log", logHas(h, name, "ready"))
+			begin := time.Now()
+			if err := h.StopProcess(name, tt.grace); err != nil {
+				t.Fatal(err)
+			}
+			if taken := time.Since(begin); taken < tt.minTaken || taken > tt.grace+3*time.Second {
+				t.Errorf("stop took %s, want between %s and %s", taken, tt.minTaken, tt.grace+3*time.Second)
+			}
+			if !gone(pid) {
+				t.Errorf("pid %d still exists after stop (a zombie?)", pid)
+			}
+			if _, running, err := h.Process(name); err != nil || running {
+				t.Errorf("Process after stop = running %v, err %v", running, err)
+			}
+			if err := h.StopProcess(name, tt.grace); err != nil {
+				t.Errorf("second stop: %v", err)
+			}
+			if err := h.SignalProcess(name, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+				t.Errorf("signal after stop: err = %v, want ErrNotRunning", err)
+			}
+		})
+	}
+
+	t.Run("kill takes the process group", func(t *testing.T) {
+		// keepalived's children would otherwise see their parent die and
+		// react (a priority-0 advert) where `kill -9` must leave silence.
+		if _, err := h.StartProcess("family", []string{"sh", "-c", `sleep 30 & echo "child $!"; echo ready; wait`}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "ready in the log", logHas(h, "family", "ready"))
+		data, err := os.ReadFile(h.ProcessLog("family"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var child int
+		if _, err := fmt.Sscanf(string(data), "child %d", &child); err != nil {
+			t.Fatalf("no child pid in the log %q: %v", data, err)
+		}
+		if err := h.StopProcess("family", 0); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the child to die", func() bool { return !processAlive(child) })
+	})
+
+	t.Run("restart after exit", func(t *testing.T) {
+		pid, err := h.StartProcess("short", []string{"true"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the short process to be reaped", func() bool { return gone(pid) })
+		if _, running, _ := h.Process("short"); running {
+			t.Fatal("an exited process is reported running")
+		}
+		if _, err := h.StartProcess("short", []string{"sleep", "30"}); err != nil {
+			t.Fatalf("start after exit: %v", err)
+		}
+		if err := h.StopProcess("short", time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("recycled pid is never signalled", func(t *testing.T) {
+		// A live process the record's pid now belongs to: same pid, other
+		// start time, as after the recorded process died and its pid was
+		// reused.
+		victim := exec.Command("sleep", "30")
+		if err := victim.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = victim.Process.Kill(); _ = victim.Wait() })
+		start, err := processStartTime(victim.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &ProcessRecord{Node: h.Name(), Name: "recycled", Argv: []string{"sleep", "30"},
+			PID: victim.Process.Pid, StartTime: start - 1}
+		if err := h.writeProcessRecord(rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, running, err := h.Process("recycled"); err != nil || running {
+			t.Errorf("Process = running %v, err %v; want not running", running, err)
+		}
+		if err := h.SignalProcess("recycled", syscall.SIGKILL); !errors.Is(err, ErrNotRunning) {
+			t.Errorf("SignalProcess: err = %v, want ErrNotRunning", err)
+		}
+		if err := h.StopProcess("recycled", 0); err != nil {
+			t.Errorf("StopProcess: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if !processAlive(victim.Process.Pid) {
+			t.Fatal("the process that reused the pid was signalled")
+		}
+		if _, err := h.ProcessRecord("recycled"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale record left after stop: %v", err)
+		}
+	})
+
+	t.Run("bad names are rejected", func(t *testing.T) {
+		for _, name := range []string{"", "../x", "a.b", "a b"} {
+			if _, err := h.StartProcess(name, []string{"true"}); err == nil {
+				t.Errorf("StartProcess(%q) succeeded", name)
+			}
+		}
+	})
+}
+
+func TestProcessNoLab(t *testing.T) {
+	h := &Host{Lab: fmt.Sprintf("gone%d", os.Getpid()%100000), Spec: &Node{Name: "n1"}}
+	if _, err := h.StartProcess("server", []string{"true"}); !errors.Is(err, ErrNoLab) {
+		t.Errorf("start on a lab that is not up: err = %v, want ErrNoLab", err)
+	}
+	if _, err := os.Stat(StateDir(h.Lab)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("start on a lab that is not up made its state dir: %v", err)
+	}
+	if _, running, err := h.Process("server"); err != nil || running {
+		t.Errorf("Process = running %v, err %v; want false, nil", running, err)
+	}
+}
