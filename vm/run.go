@@ -1,0 +1,245 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options says what to run in the guest and how to size it.
+type Options struct {
+	// Argv is the command and its arguments, looked up in the guest's PATH
+	// (the host's usual PATH plus /usr/local/go/bin). Required.
+	Argv []string
+	// Dir is the working directory, shared read-write at the same path.
+	// Default: the current directory.
+	Dir string
+	// Env holds extra NAME=VALUE entries on top of PATH, HOME=/root, TERM
+	// (the host's) and LVSLAB_IN_VM=1.
+	Env []string
+	// Stdin feeds the command's standard input; nil means /dev/null.
+	Stdin io.Reader
+	// Stdout and Stderr receive the command's output as it is written; nil
+	// discards it.
+	Stdout, Stderr io.Writer
+	// Interactive attaches the command to the serial console instead of
+	// pipes: Stdin and Stdout must then be the *os.File of a terminal, which
+	// qemu puts in raw mode (Ctrl-A x quits qemu). Use it for a shell.
+	Interactive bool
+	// Accel is "kvm", "tcg" or "" / "auto"; LVSLAB_VM_ACCEL overrides it.
+	Accel string
+	// Memory is the guest's RAM in MiB (default 1024); CPUs its vCPUs
+	// (default 2).
+	Memory, CPUs int
+	// CacheDir holds the provisioned image (default [DefaultCacheDir]).
+	CacheDir string
+}
+
+// DebugEnv, set to 1, shows the guest's kernel and init messages on
+// [Options.Stderr] (and the shell's terminal) with timestamps.
+const DebugEnv = "LVSLAB_VM_DEBUG"
+
+// Run boots the guest, runs opts.Argv in it and returns its exit status.
+// The error is non-nil only when the command could not be run or its status
+// not learned (no image, qemu failed, ctx done); then the status is -1.
+// qemu never outlives Run: it is stopped when ctx is done, and killed if the
+// calling process dies.
+func Run(ctx context.Context, opts Options) (int, error) {
+	if len(opts.Argv) == 0 {
+		return -1, errors.New("run in guest: no command")
+	}
+	img, err := FindImage(opts.CacheDir)
+	if err != nil {
+		return -1, err
+	}
+	accel, err := chooseAccel(ctx, img, opts)
+	if err != nil {
+		return -1, err
+	}
+	return boot(ctx, img, accel, opts)
+}
+
+// BootTime measures one Run of `true`: boot, mount, run, power off.
+func BootTime(ctx context.Context, opts Options) (time.Duration, error) {
+	opts.Argv = []string{"true"}
+	opts.Stdin, opts.Stdout, opts.Stderr, opts.Interactive = nil, nil, nil, false
+	start := time.Now()
+	code, err := Run(ctx, opts)
+	d := time.Since(start)
+	if err != nil {
+		return d, err
+	}
+	if code != 0 {
+		return d, fmt.Errorf("run true in guest: exit status %d", code)
+	}
+	return d, nil
+}
+
+func (o *Options) defaults() error {
+	if o.Memory <= 0 {
+		o.Memory = 1024
+	}
+	if o.CPUs <= 0 {
+		o.CPUs = 2
+	}
+	if o.Dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return fmt.Errorf("get working directory: %w", err)
+		}
+		o.Dir = wd
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("resolve work directory: %w", err)
+	}
+	o.Dir = dir
+	return nil
+}
+
+// boot runs one guest with the given accelerator.
+func boot(ctx context.Context, img Image, accel string, opts Options) (int, error) {
+	if err := opts.defaults(); err != nil {
+		return -1, err
+	}
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		return -1, fmt.Errorf("find qemu: %w (run `make deps`)", err)
+	}
+	env, err := guestEnv(os.Getenv("TERM"), opts.Env)
+	if err != nil {
+		return -1, err
+	}
+
+	ctl, err := newCtlDir()
+	if err != nil {
+		return -1, fmt.Errorf("create control directory: %w", err)
+	}
+	defer os.RemoveAll(ctl)
+
+	var rows, cols int
+	if opts.Interactive {
+		rows, cols = termSize(opts.Stdin)
+	}
+	if err := os.WriteFile(filepath.Join(ctl, "run.sh"), []byte(runScript(opts.Argv, opts.Dir, env, rows, cols)), 0o644); err != nil {
+		return -1, fmt.Errorf("write run script: %w", err)
+	}
+
+	var streams []*stream
+	if !opts.Interactive {
+		if opts.Stdin != nil {
+			streams = append(streams, &stream{name: portStdin, in: opts.Stdin})
+		}
+		streams = append(streams,
+			&stream{name: portStdout, out: orDiscard(opts.Stdout)},
+			&stream{name: portStderr, out: orDiscard(opts.Stderr)})
+	}
+	if err := os.WriteFile(filepath.Join(ctl, "config.sh"), []byte(configScript(opts.Dir, opts.Interactive, len(streams))), 0o644); err != nil {
+		return -1, fmt.Errorf("write guest config: %w", err)
+	}
+	cfg := qemuConfig{
+		Image: img, Accel: accel, Memory: opts.Memory, CPUs: opts.CPUs,
+		Dir: opts.Dir, Ctl: ctl, Interactive: opts.Interactive,
+		Debug: os.Getenv(DebugEnv) == "1",
+	}
+	for _, s := range streams {
+		if err := s.listen(ctl); err != nil {
+			closeStreams(streams)
+			return -1, err
+		}
+		cfg.Ports = append(cfg.Ports, chardevPort{Name: s.name, Socket: s.path})
+	}
+	defer closeStreams(streams)
+
+	console := &tailBuffer{max: 16 << 10}
+	cmd := exec.CommandContext(ctx, qemu, cfg.args()...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 3 * time.Second // then SIGKILL
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if opts.Interactive {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
+	} else {
+		// The console carries only kernel and init noise; keep its tail
+		// to explain a failed boot. Own process group: a terminal's ^C
+		// reaches us, and we stop qemu through ctx.
+		cmd.Stdout, cmd.Stderr = console, console
+		if cfg.Debug {
+			cmd.Stdout = io.MultiWriter(console, orDiscard(opts.Stderr))
+		}
+		cmd.SysProcAttr.Setpgid = true
+	}
+
+	// Pdeathsig fires when the thread that started qemu exits, so hold it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := cmd.Start(); err != nil {
+		return -1, fmt.Errorf("start qemu: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, s := range streams {
+		if s.out != nil {
+			wg.Add(1)
+		}
+		go s.serve(&wg)
+	}
+	waitErr := cmd.Wait()
+	closeStreams(streams) // unblocks an Accept qemu never answered
+	wg.Wait()
+
+	if b, err := os.ReadFile(filepath.Join(ctl, "status")); err == nil {
+		code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			return -1, fmt.Errorf("parse guest exit status %q: %w", b, err)
+		}
+		return code, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return -1, fmt.Errorf("run in guest: %w", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(ctl, "error")); err == nil {
+		return -1, fmt.Errorf("boot guest: %s", strings.TrimSpace(string(b)))
+	}
+	msg := "boot guest: no exit status"
+	if waitErr != nil {
+		msg += " (qemu: " + waitErr.Error() + ")"
+	}
+	if t := strings.TrimSpace(console.String()); t != "" {
+		msg += "; console:\n" + t
+	}
+	return -1, errors.New(msg)
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// termSize returns the size of the terminal r is, or zeros.
+func termSize(r io.Reader) (rows, cols int) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0, 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0, 0
+	}
+	return int(ws.Row), int(ws.Col)
+}
