@@ -1,0 +1,249 @@
+package realserver
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lvslab/lvslab/topo"
+)
+
+// ProcessName is the supervised process name of a node's backend.
+const ProcessName = "server"
+
+// EchoPort is the echo service's port (RFC 862), served over TCP and UDP
+// by `lvslab start NODE server`.
+const EchoPort = 7
+
+// readyTimeout bounds how long Start waits for the backend's sockets.
+const readyTimeout = 10 * time.Second
+
+// Binary is the lvslab executable that runs backends: $LVSLAB_BIN, else
+// the running executable (right for the CLI; tests build bin/lvslab).
+func Binary() (string, error) {
+	if b := os.Getenv("LVSLAB_BIN"); b != "" {
+		return b, nil
+	}
+	b, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find lvslab executable: %w", err)
+	}
+	return b, nil
+}
+
+// Argv is the command line that runs the backend with opts.
+func Argv(binary string, opts ServeOptions) []string {
+	argv := []string{binary, "serve", "--node", opts.Node}
+	add := func(flag string, ports []uint16) {
+		if len(ports) == 0 {
+			return
+		}
+		s := make([]string, len(ports))
+		for i, p := range ports {
+			s[i] = strconv.Itoa(int(p))
+		}
+		argv = append(argv, flag, strings.Join(s, ","))
+	}
+	add("--http", opts.HTTP)
+	add("--tcp-echo", opts.TCPEcho)
+	add("--udp-echo", opts.UDPEcho)
+	if opts.Bind.IsValid() {
+		argv = append(argv, "--bind", opts.Bind.String())
+	}
+	return argv
+}
+
+// Start runs the backend on the node as its supervised process "server",
+// and returns once every socket listens. binary is the lvslab executable;
+// "" means Binary(). Equivalent to: `systemctl start httpd`.
+func Start(h *topo.Host, opts ServeOptions, binary string) error {
+	if opts.Node == "" {
+		opts.Node = h.Name()
+	}
+	if binary == "" {
+		var err error
+		if binary, err = Binary(); err != nil {
+			return fmt.Errorf("start server on %s: %w", h.Name(), err)
+		}
+	}
+	if _, err := h.StartProcess(ProcessName, Argv(binary, opts)); err != nil {
+		return err
+	}
+	if err := waitListening(h, opts, readyTimeout); err != nil {
+		_ = h.StopProcess(ProcessName, 0)
+		return fmt.Errorf("start server on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
+	}
+	return nil
+}
+
+// Stop ends the node's backend gracefully: SIGTERM, then SIGKILL after
+// grace (0: a little more than the backend's own shutdown bound).
+// Equivalent to: `systemctl stop httpd`.
+func Stop(h *topo.Host, grace time.Duration) error {
+	if grace <= 0 {
+		grace = shutdownTimeout + time.Second
+	}
+	return h.StopProcess(ProcessName, grace)
+}
+
+// Kill ends the node's backend with SIGKILL, giving it no chance to close
+// its connections. Equivalent to: `kill -9 $(pidof httpd)`.
+func Kill(h *topo.Host) error { return h.StopProcess(ProcessName, 0) }
+
+// Running tells whether the node's backend runs.
+func Running(h *topo.Host) (bool, error) {
+	_, running, err := h.Process(ProcessName)
+	return running, err
+}
+
+// ServiceOptions derives the backend a node runs in a lab: HTTP on every
+// TCP port the node serves as a real server (its RealServer.Port, else the
+// service's port or fwmark ports; 80 if there is none), UDP echo on every
+// UDP such port, and echo on 7 over TCP and UDP.
+func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
+	opts := ServeOptions{Node: node, TCPEcho: []uint16{EchoPort}, UDPEcho: []uint16{EchoPort}}
+	for _, svc := range spec.Services {
+		for _, rs := range svc.RealServers {
+			if rs.Node != node {
+				continue
+			}
+			ports := []uint16{rs.Port}
+			if rs.Port == 0 {
+				ports = append([]uint16{svc.Port}, svc.Ports...)
+			}
+			for _, p := range ports {
+				switch {
+				case p == 0:
+				case svc.Protocol == "udp":
+					opts.UDPEcho = appendNew(opts.UDPEcho, p)
+				default:
+					opts.HTTP = appendNew(opts.HTTP, p)
+				}
+			}
+		}
+	}
+	if len(opts.HTTP) == 0 {
+		opts.HTTP = []uint16{80}
+	}
+	return opts
+}
+
+func appendNew(ports []uint16, p uint16) []uint16 {
+	if slices.Contains(ports, p) {
+		return ports
+	}
+	return append(ports, p)
+}
+
+// waitListening waits until the node has a listening TCP socket on every
+// HTTP and TCP echo port and a UDP socket on every UDP echo port, or the
+// backend has died.
+func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		missing, err := notListening(h, opts)
+		if err != nil {
+			return err
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if _, running, err := h.Process(ProcessName); err != nil {
+			return err
+		} else if !running {
+			return errors.New("backend exited")
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("backend not listening on %s after %s", strings.Join(missing, ", "), timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// notListening names the backend's sockets the node does not have yet,
+// from /proc/thread-self/net/{tcp,udp}{,6} read inside its namespace.
+func notListening(h *topo.Host, opts ServeOptions) ([]string, error) {
+	var tcp, udp map[uint16]bool
+	err := h.Do(func() error {
+		var err error
+		if tcp, err = boundPorts("tcp", true); err != nil {
+			return err
+		}
+		udp, err = boundPorts("udp", false)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, p := range append(slices.Clone(opts.HTTP), opts.TCPEcho...) {
+		if !tcp[p] {
+			missing = append(missing, "tcp/"+strconv.Itoa(int(p)))
+		}
+	}
+	for _, p := range opts.UDPEcho {
+		if !udp[p] {
+			missing = append(missing, "udp/"+strconv.Itoa(int(p)))
+		}
+	}
+	return missing, nil
+}
+
+// boundPorts lists local ports of the calling thread's namespace's
+// sockets; for TCP only those in LISTEN state (0A).
+func boundPorts(proto string, listenOnly bool) (map[uint16]bool, error) {
+	ports := map[uint16]bool{}
+	for _, file := range []string{proto, proto + "6"} {
+		f, err := os.Open("/proc/thread-self/net/" + file)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // no IPv6
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read sockets: %w", err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Scan() // header
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 4 {
+				continue
+			}
+			if listenOnly && fields[3] != "0A" {
+				continue
+			}
+			local := fields[1]
+			i := strings.LastIndexByte(local, ':')
+			if i < 0 {
+				continue
+			}
+			p, err := strconv.ParseUint(local[i+1:], 16, 16)
+			if err == nil {
+				ports[uint16(p)] = true
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read sockets: %w", err)
+		}
+	}
+	return ports, nil
+}
+
+// logTail quotes the end of the backend's log for an error message.
+func logTail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return ""
+	}
+	const max = 1024
+	if len(data) > max {
+		data = data[len(data)-max:]
+	}
+	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
+}

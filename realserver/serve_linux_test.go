@@ -1,0 +1,248 @@
+package realserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/realserver/rstest"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// lvslabBin is the lvslab executable built for these tests: backends run
+// as `lvslab serve` processes, as in a lab.
+var lvslabBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lvslab-realserver-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lvslabBin = filepath.Join(dir, "lvslab")
+	build := exec.Command("go", "build", "-o", lvslabBin, "../cmd/lvslab")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build lvslab:", err)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func get(t *testing.T, h *topo.Host, target netip.AddrPort, proto client.Protocol, n int) *client.Result {
+	t.Helper()
+	res, err := client.Run(context.Background(), h, client.Options{
+		Target: target, Protocol: proto, Requests: n,
+		Timeout: time.Second, Deadline: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// steerVIP makes router send the VIP's packets to rs's MAC, as a DR
+// director does. Equivalent to: `ip neigh replace VIP lladdr MAC dev DEV`.
+func steerVIP(t *testing.T, router *topo.Host, dev string, rs *topo.Host) {
+	t.Helper()
+	rsNL, err := rs.Netlink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsNL.Close()
+	eth0, err := rsNL.LinkByName("eth0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl, err := router.Netlink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = nl.NeighSet(&netlink.Neigh{
+		LinkIndex:    link.Attrs().Index,
+		State:        netlink.NUD_PERMANENT,
+		IP:           rstest.VIP.AsSlice(),
+		HardwareAddr: eth0.Attrs().HardwareAddr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func start(t *testing.T, lab *topo.Lab, h *topo.Host) {
+	t.Helper()
+	if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), lvslabBin); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServe(t *testing.T) {
+	lab := rstest.Lab(t, "rs")
+	cl := rstest.Host(t, lab, "client")
+	for _, node := range []string{"web1", "web2"} {
+		start(t, lab, rstest.Host(t, lab, node))
+	}
+	tests := []struct {
+		name  string
+		node  string
+		proto client.Protocol
+		port  uint16
+	}{
+		{"http web1", "web1", client.HTTP, 80},
+		{"http web2", "web2", client.HTTP, 80},
+		{"tcp echo web1", "web1", client.TCPEcho, realserver.EchoPort},
+		{"udp echo web2", "web2", client.UDPEcho, realserver.EchoPort},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rip := rstest.RIP[tt.node]
+			res := get(t, cl, netip.AddrPortFrom(rip, tt.port), tt.proto, 4)
+			if res.Tally[tt.node] != 4 || len(res.Tally) != 1 {
+				t.Fatalf("tally %v, errors %v; want all 4 from %s", res.Tally, res.Errors, tt.node)
+			}
+			if tt.proto != client.HTTP {
+				return
+			}
+			for _, ev := range res.Replies() {
+				if ev.Client.Addr() != rstest.Client || ev.Client != ev.Source {
+					t.Errorf("server saw client %s, want the request's source %s", ev.Client, ev.Source)
+				}
+				if want := netip.AddrPortFrom(rip, 80); ev.Local != want {
+					t.Errorf("server saw local %s, want %s", ev.Local, want)
+				}
+			}
+		})
+	}
+	// Without IPVS, the router plays the DR director's part: it sends
+	// frames for the VIP to web1's MAC, unchanged otherwise. web1 answers
+	// from the VIP, TCP and UDP alike.
+	t.Run("dr vip", func(t *testing.T) {
+		web1 := rstest.Host(t, lab, "web1")
+		if err := realserver.Prepare(web1, topo.ForwardDR, []netip.Addr{rstest.VIP}); err != nil {
+			t.Fatal(err)
+		}
+		steerVIP(t, rstest.Host(t, lab, "router"), "eth1", web1)
+		res := get(t, cl, netip.AddrPortFrom(rstest.VIP, 80), client.HTTP, 2)
+		if res.Tally["web1"] != 2 {
+			t.Fatalf("tally %v, errors %v; want 2 from web1", res.Tally, res.Errors)
+		}
+		if ev := res.Replies()[0]; ev.Local != netip.AddrPortFrom(rstest.VIP, 80) || ev.Client.Addr() != rstest.Client {
+			t.Errorf("web1 saw client %s, local %s; want %s and %s:80", ev.Client, ev.Local, rstest.Client, rstest.VIP)
+		}
+		res = get(t, cl, netip.AddrPortFrom(rstest.VIP, realserver.EchoPort), client.UDPEcho, 2)
+		if res.Tally["web1"] != 2 {
+			t.Fatalf("udp echo via the VIP: tally %v, errors %v; want 2 from web1 (reply not from the VIP?)", res.Tally, res.Errors)
+		}
+	})
+	t.Run("start twice fails", func(t *testing.T) {
+		h := rstest.Host(t, lab, "web1")
+		err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, "web1"), lvslabBin)
+		if !errors.Is(err, topo.ErrProcessRunning) {
+			t.Fatalf("second start: err = %v, want ErrProcessRunning", err)
+		}
+	})
+}
+
+// TestServeStopKillStart is the documents' "stop httpd on a real server":
+// the client is refused, and the server answers again once restarted.
+func TestServeStopKillStart(t *testing.T) {
+	lab := rstest.Lab(t, "rs")
+	cl := rstest.Host(t, lab, "client")
+	web1 := rstest.Host(t, lab, "web1")
+	target := netip.AddrPortFrom(rstest.RIP["web1"], 80)
+	start(t, lab, web1)
+
+	steps := []struct {
+		name string
+		do   func(t *testing.T)
+		want map[string]int // tally, or errors when answered is false
+		ok   bool
+	}{
+		{"running answers", func(t *testing.T) {}, map[string]int{"web1": 3}, true},
+		{"stop refuses", func(t *testing.T) {
+			if err := realserver.Stop(web1, 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			log, _ := os.ReadFile(web1.ProcessLog(realserver.ProcessName))
+			if !strings.Contains(string(log), "web1 shut down") {
+				t.Errorf("no graceful shutdown in the log:\n%s", log)
+			}
+		}, map[string]int{client.Refused: 3}, false},
+		{"start answers again", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
+		{"kill refuses and leaves no zombie", func(t *testing.T) {
+			pid, _, err := web1.Process(realserver.ProcessName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := realserver.Kill(web1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("pid %d still exists after kill (zombie?): %v", pid, err)
+			}
+			if running, err := realserver.Running(web1); err != nil || running {
+				t.Errorf("Running after kill = %v, %v", running, err)
+			}
+		}, map[string]int{client.Refused: 3}, false},
+		{"start after kill answers", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.do(t)
+			res := get(t, cl, target, client.HTTP, 3)
+			got := res.Errors
+			if st.ok {
+				got = res.Tally
+			}
+			if fmt.Sprint(got) != fmt.Sprint(st.want) {
+				t.Errorf("got tally %v, errors %v; want %v", res.Tally, res.Errors, st.want)
+			}
+		})
+	}
+}
+
+func TestServiceOptions(t *testing.T) {
+	weight := 1
+	spec := &topo.Spec{Services: []*topo.Service{
+		{Port: 80, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "web1"}, {Node: "web2", Port: 8080, Weight: &weight}}},
+		{FWMark: 3, Ports: []uint16{80, 443}, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "web1"}}},
+		{Port: 53, Protocol: "udp", RealServers: []*topo.RealServer{{Node: "web2"}}},
+	}}
+	tests := []struct {
+		node             string
+		http, tcpE, udpE []uint16
+	}{
+		{"web1", []uint16{80, 443}, []uint16{7}, []uint16{7}},
+		{"web2", []uint16{8080}, []uint16{7}, []uint16{7, 53}},
+		{"other", []uint16{80}, []uint16{7}, []uint16{7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.node, func(t *testing.T) {
+			got := realserver.ServiceOptions(spec, tt.node)
+			want := realserver.ServeOptions{Node: tt.node, HTTP: tt.http, TCPEcho: tt.tcpE, UDPEcho: tt.udpE}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("ServiceOptions(%s) = %+v, want %+v", tt.node, got, want)
+			}
+		})
+	}
+}
