@@ -1,0 +1,49 @@
+package director
+
+import (
+	"slices"
+
+	"github.com/lvslab/lvslab/topo"
+)
+
+// Program sets up the lab file's virtual services that list the director
+// h: each service with its real servers, its VIP where the forwarding
+// method needs it (PlaceVIP) and, for a firewall-mark service, the mark
+// rule (Mark).
+//
+// Equivalent to, per service: `ipvsadm -A …`, `ipvsadm -a … -r RIP` for
+// each real server, `ip addr add VIP/32 dev IF`, and for a mark `iptables
+// -t mangle -A PREROUTING -d VIP -p tcp -m multiport --dports P,Q -j MARK
+// --set-mark N`.
+//
+// On a director whose VIP and IPVS table keepalived manages, let keepalived
+// do all of this instead.
+func Program(h *topo.Host, services []*topo.Service) error {
+	d, err := Open(h)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for _, svc := range services {
+		if !slices.Contains(svc.Directors, h.Name()) {
+			continue
+		}
+		if err := d.AddService(svc); err != nil {
+			return err
+		}
+		for _, rs := range svc.RealServers {
+			if err := d.AddRealServer(svc, rs); err != nil {
+				return err
+			}
+		}
+		if err := PlaceVIP(h, svc); err != nil {
+			return err
+		}
+		if svc.FWMark != 0 {
+			if err := Mark(h, svc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

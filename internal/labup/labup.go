@@ -1,0 +1,102 @@
+// Package labup stands a whole lab up, in the order the documents set one
+// up by hand: the network (topo.Build), then each director's IPVS table,
+// then each real server's VIP and ARP setup and its backend. The CLI's
+// `lvslab up` and the scenarios both go through Up, so a lab looks the
+// same however it was started. A failure at any step tears down what was
+// built.
+package labup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// Options tune Up.
+type Options struct {
+	topo.BuildOptions
+	// TopologyOnly stops after the network: no IPVS, no backends.
+	TopologyOnly bool
+	// NoBackends leaves the real servers without their backend process.
+	NoBackends bool
+	// Binary is the lvslab executable the backends run as (default:
+	// realserver.Binary()).
+	Binary string
+}
+
+// Up builds spec's lab and starts its pieces.
+func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
+	lab, err := topo.Build(ctx, spec, opts.BuildOptions)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TopologyOnly {
+		return lab, nil
+	}
+	if err := start(lab, opts); err != nil {
+		return nil, errors.Join(err, topo.Destroy(lab.Name))
+	}
+	return lab, nil
+}
+
+func start(lab *topo.Lab, opts Options) error {
+	for _, h := range lab.Hosts() {
+		if h.Spec.Role == topo.RoleDirector {
+			if err := director.Program(h, lab.Spec.Services); err != nil {
+				return err
+			}
+		}
+	}
+	binary := opts.Binary
+	for _, h := range lab.Hosts() {
+		if h.Spec.Role != topo.RoleRealServer {
+			continue
+		}
+		for forward, vips := range realServerVIPs(lab.Spec, h.Name()) {
+			if err := realserver.Prepare(h, forward, vips); err != nil {
+				return fmt.Errorf("prepare real server %s: %w", h.Name(), err)
+			}
+		}
+		if opts.NoBackends {
+			continue
+		}
+		if binary == "" {
+			var err error
+			if binary, err = realserver.Binary(); err != nil {
+				return err
+			}
+		}
+		if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), binary); err != nil {
+			return fmt.Errorf("start backend on %s: %w", h.Name(), err)
+		}
+	}
+	return nil
+}
+
+// realServerVIPs groups the VIPs of the services a node serves by
+// forwarding method.
+func realServerVIPs(spec *topo.Spec, node string) map[topo.Forward][]netip.Addr {
+	out := map[topo.Forward][]netip.Addr{}
+	for _, svc := range spec.Services {
+		for _, rs := range svc.RealServers {
+			if rs.Node == node && !containsAddr(out[svc.Forward], svc.VIP) {
+				out[svc.Forward] = append(out[svc.Forward], svc.VIP)
+			}
+		}
+	}
+	return out
+}
+
+func containsAddr(list []netip.Addr, a netip.Addr) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
