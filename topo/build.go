@@ -77,7 +77,7 @@ func CheckLabName(name string) error {
 		return fmt.Errorf("lab name %q: must be 1 to 20 characters", name)
 	}
 	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
 			return fmt.Errorf("lab name %q: only a-z, 0-9 and - are allowed", name)
 		}
 	}

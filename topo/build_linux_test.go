@@ -287,7 +287,8 @@ func TestDestroyEndsProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-done:
+	case err := <-done:
+		t.Logf("sleep ended: %v", err)
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatal("process inside the lab survived teardown")

@@ -99,8 +99,8 @@ func TestResolveAccel(t *testing.T) {
 
 func TestTailBuffer(t *testing.T) {
 	b := &tailBuffer{max: 4}
-	b.Write([]byte("ab"))
-	b.Write([]byte("cdef"))
+	_, _ = b.Write([]byte("ab"))
+	_, _ = b.Write([]byte("cdef"))
 	if got := b.String(); got != "cdef" {
 		t.Errorf("got %q, want %q", got, "cdef")
 	}

@@ -65,7 +65,7 @@ func (s *stream) serve(wg *sync.WaitGroup) {
 func (s *stream) close() {
 	s.once.Do(func() {
 		if s.ln != nil {
-			s.ln.Close()
+			_ = s.ln.Close()
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,7 +23,7 @@ command's exit status becomes lvslab's.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 1 {
-				return fmt.Errorf("exec: usage: lvslab exec NODE -- CMD...")
+				return errors.New("exec: usage: lvslab exec NODE -- CMD")
 			}
 			lab, err := openLab(labName)
 			if err != nil {
