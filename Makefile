@@ -34,7 +34,10 @@ down: build
 	$(LVSLAB) down --all
 
 ## test: everything CI runs.
-test: deps lint unit scenarios
+test: deps build
+	bash scripts/leakcheck.sh before
+	$(MAKE) lint unit scenarios
+	bash scripts/leakcheck.sh after
 
 lint: $(GOLANGCI)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

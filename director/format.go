@@ -109,7 +109,7 @@ func serviceString(s *ipvs.Service) string {
 		}
 		return fmt.Sprintf("FWM  %d", s.FWMark)
 	}
-	name := protocolName(s.Protocol) + "  " + hostPort(s.Address, s.Port, s.AddressFamily)
+	name := fmt.Sprintf("%-4s %s", protocolName(s.Protocol), hostPort(s.Address, s.Port, s.AddressFamily))
 	if s.AddressFamily != syscall.AF_INET6 && len(name) > 33 {
 		name = name[:33]
 	}

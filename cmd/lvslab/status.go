@@ -70,8 +70,8 @@ func printHost(w io.Writer, h *topo.Host, ipvs bool) error {
 		for _, a := range addrs {
 			list = append(list, a.IPNet.String())
 		}
-		if attrs.Name == "lo" && len(list) <= 1 {
-			continue // plain loopback: nothing to tell
+		if !inLabFile(h, attrs.Name) && (len(list) == 0 || attrs.Name == "lo" && len(list) == 1) {
+			continue // plain loopback, or a fallback device (tunl0) nobody uses
 		}
 		fmt.Fprintf(w, "  %-8s %-17s %-5s %s\n", attrs.Name, macOf(attrs.HardwareAddr),
 			strings.ToLower(attrs.OperState.String()), strings.Join(list, " "))
@@ -134,4 +134,14 @@ func maskSize(n *net.IPNet) (int, int) {
 		return 0, 0
 	}
 	return n.Mask.Size()
+}
+
+// inLabFile tells whether the lab file names this interface of the node.
+func inLabFile(h *topo.Host, name string) bool {
+	for _, ifc := range h.Spec.Interfaces {
+		if ifc.Name == name {
+			return true
+		}
+	}
+	return false
 }
