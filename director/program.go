@@ -1,6 +1,7 @@
 package director
 
 import (
+	"net/netip"
 	"slices"
 
 	"github.com/lvslab/lvslab/topo"
@@ -17,8 +18,12 @@ import (
 // --set-mark N`.
 //
 // On a director whose VIP and IPVS table keepalived manages, let keepalived
-// do all of this instead.
-func Program(h *topo.Host, services []*topo.Service) error {
+// do all of this instead; LeaveVIPs leaves just the VIPs to someone else.
+func Program(h *topo.Host, services []*topo.Service, opts ...ProgramOption) error {
+	var cfg programConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	d, err := Open(h)
 	if err != nil {
 		return err
@@ -36,8 +41,10 @@ func Program(h *topo.Host, services []*topo.Service) error {
 				return err
 			}
 		}
-		if err := PlaceVIP(h, svc); err != nil {
-			return err
+		if cfg.leaveVIP == nil || !cfg.leaveVIP(svc.VIP) {
+			if err := PlaceVIP(h, svc); err != nil {
+				return err
+			}
 		}
 		if svc.FWMark != 0 {
 			if err := Mark(h, svc); err != nil {
@@ -46,4 +53,18 @@ func Program(h *topo.Host, services []*topo.Service) error {
 		}
 	}
 	return nil
+}
+
+// ProgramOption changes what Program does.
+type ProgramOption func(*programConfig)
+
+type programConfig struct {
+	leaveVIP func(netip.Addr) bool
+}
+
+// LeaveVIPs makes Program leave the VIPs for which leave is true to
+// someone else: keepalived puts a VRRP instance's VIP on the MASTER only,
+// and two directors holding one VIP would both answer ARP for it.
+func LeaveVIPs(leave func(netip.Addr) bool) ProgramOption {
+	return func(c *programConfig) { c.leaveVIP = leave }
 }

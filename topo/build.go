@@ -218,11 +218,7 @@ func (l *Lab) buildHost(sw *netlink.Handle, h *Host, bridges map[string]int) err
 	if err := addRoutes(nl, h.Spec); err != nil {
 		return err
 	}
-	settings := l.Spec.Sysctls(h.Spec)
-	if len(settings) == 0 {
-		return nil
-	}
-	return h.Do(func() error { return writeSysctls(settings) })
+	return h.WriteSysctls(l.Spec.Sysctls(h.Spec))
 }
 
 // cable plugs one node interface into its segment's bridge: a veth pair

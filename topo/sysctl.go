@@ -55,10 +55,34 @@ func (s *Spec) Sysctls(n *Node) []Sysctl {
 			}
 		}
 	}
-	for _, k := range sortedSysctlKeys(n.Sysctls) {
-		add(k, n.Sysctls[k])
+	for _, s := range s.NodeSysctls(n) {
+		add(s.Key, s.Value)
 	}
 	return out
+}
+
+// NodeSysctls lists just the node's own sysctls from the lab file, sorted
+// by key. Code that changes a method's sysctls after the build (such as a
+// real server's setup) writes these again, so the lab file keeps the last
+// word.
+func (s *Spec) NodeSysctls(n *Node) []Sysctl {
+	out := make([]Sysctl, 0, len(n.Sysctls))
+	for _, k := range sortedSysctlKeys(n.Sysctls) {
+		out = append(out, Sysctl{k, n.Sysctls[k]})
+	}
+	return out
+}
+
+// WriteSysctls sets per-namespace sysctls inside the host's namespace.
+// Equivalent to: `ip netns exec NS sysctl -w KEY=VALUE …`.
+func (h *Host) WriteSysctls(settings []Sysctl) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	if err := h.Do(func() error { return writeSysctls(settings) }); err != nil {
+		return fmt.Errorf("set sysctls on %s: %w", h.Name(), err)
+	}
+	return nil
 }
 
 func (svc *Service) hasRealServer(node string) bool {

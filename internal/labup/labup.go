@@ -1,9 +1,26 @@
 // Package labup stands a whole lab up, in the order the documents set one
 // up by hand: the network (topo.Build), then each director's IPVS table,
-// then each real server's VIP and ARP setup and its backend. The CLI's
-// `lvslab up` and the scenarios both go through Up, so a lab looks the
-// same however it was started. A failure at any step tears down what was
-// built.
+// VIP and firewall marks, then each real server's VIP and ARP setup and
+// its backend. The CLI's `lvslab up` and the scenarios both go through Up,
+// so a lab looks the same however it was started. A failure at any step
+// tears down what was built.
+//
+// # Who places a VIP
+//
+// Up places a service's VIP on each of its directors (director.PlaceVIP)
+// unless a VRRP instance of the lab carries that VIP: keepalived puts
+// such a VIP on the MASTER only, and two directors holding one VIP would
+// both answer ARP for it. The IPVS services themselves are programmed on
+// every director the service lists, MASTER or BACKUP, as keepalived's
+// checkers would.
+//
+// # Sysctls
+//
+// realserver.Prepare sets the forwarding method's sysctls (arp_ignore,
+// arp_announce, rp_filter). A node's own sysctls in the lab file are
+// written again after it, so that a lab file can still undo a default to
+// build a deliberately broken lab (the ARP problem, rp_filter on tunl0),
+// as topo.Spec.Sysctls promises.
 package labup
 
 import (
@@ -11,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/realserver"
@@ -47,7 +65,8 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 func start(lab *topo.Lab, opts Options) error {
 	for _, h := range lab.Hosts() {
 		if h.Spec.Role == topo.RoleDirector {
-			if err := director.Program(h, lab.Spec.Services); err != nil {
+			carried := func(vip netip.Addr) bool { return VRRPCarries(lab.Spec, vip) }
+			if err := director.Program(h, lab.Spec.Services, director.LeaveVIPs(carried)); err != nil {
 				return err
 			}
 		}
@@ -61,6 +80,9 @@ func start(lab *topo.Lab, opts Options) error {
 			if err := realserver.Prepare(h, forward, vips); err != nil {
 				return fmt.Errorf("prepare real server %s: %w", h.Name(), err)
 			}
+		}
+		if err := h.WriteSysctls(lab.Spec.NodeSysctls(h.Spec)); err != nil {
+			return err
 		}
 		if opts.NoBackends {
 			continue
@@ -78,25 +100,29 @@ func start(lab *topo.Lab, opts Options) error {
 	return nil
 }
 
+// VRRPCarries reports whether a VRRP instance of the lab holds vip, so
+// that keepalived, not Up, places it (on the MASTER only).
+func VRRPCarries(spec *topo.Spec, vip netip.Addr) bool {
+	for _, v := range spec.VRRP {
+		for _, p := range v.VIPs {
+			if p.Addr() == vip {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // realServerVIPs groups the VIPs of the services a node serves by
 // forwarding method.
 func realServerVIPs(spec *topo.Spec, node string) map[topo.Forward][]netip.Addr {
 	out := map[topo.Forward][]netip.Addr{}
 	for _, svc := range spec.Services {
 		for _, rs := range svc.RealServers {
-			if rs.Node == node && !containsAddr(out[svc.Forward], svc.VIP) {
+			if rs.Node == node && !slices.Contains(out[svc.Forward], svc.VIP) {
 				out[svc.Forward] = append(out[svc.Forward], svc.VIP)
 			}
 		}
 	}
 	return out
-}
-
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
