@@ -1,0 +1,447 @@
+package scenarios_test
+
+// Helpers of the method and traffic specs: sending requests and printing
+// what they measured, changing a loaded lab file before it goes up,
+// holding connections open, asking who answers ARP, and a model of the
+// kernel's schedulers that the specs compute their expectations from.
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// runDeadline bounds every request loop of these specs.
+const runDeadline = 60 * time.Second
+
+// send runs a bounded request loop from the node h and prints its tally.
+func send(h *topo.Host, what string, opts client.Options) *client.Result {
+	GinkgoHelper()
+	if opts.Deadline == 0 {
+		opts.Deadline = runDeadline
+	}
+	start := time.Now()
+	res, err := client.Run(context.Background(), h, opts)
+	Expect(err).NotTo(HaveOccurred())
+	took := time.Since(start)
+	record(what, "%d requests to %s in %s: tally %v, errors %v",
+		res.Sent, opts.Target, took.Round(time.Millisecond), res.Tally, res.Errors)
+	return res
+}
+
+// record prints a measured figure to the spec's log and its report.
+func record(name, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(GinkgoWriter, "%s: %s\n", name, msg)
+	AddReportEntry(name, msg)
+}
+
+// servers is the sequence of servers that answered, in order.
+func servers(res *client.Result) []string {
+	var out []string
+	for _, e := range res.Replies() {
+		out = append(out, e.Server)
+	}
+	return out
+}
+
+// expectAlternation checks a strict alternation of who answered: no
+// server twice in a row (rr over two real servers).
+func expectAlternation(res *client.Result) {
+	GinkgoHelper()
+	seq := servers(res)
+	for i := 1; i < len(seq); i++ {
+		Expect(seq[i]).NotTo(Equal(seq[i-1]), "reply %d repeats %s: %v", i, seq[i], seq)
+	}
+}
+
+// serviceVIP is where clients connect for the lab file's first service.
+func serviceVIP(spec *topo.Spec) netip.AddrPort {
+	svc := spec.Services[0]
+	return netip.AddrPortFrom(svc.VIP, svc.Port)
+}
+
+// node finds a node of a loaded lab file.
+func node(spec *topo.Spec, name string) *topo.Node {
+	GinkgoHelper()
+	for _, n := range spec.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	Fail("no node " + name + " in " + spec.Name)
+	return nil
+}
+
+// addAddresses gives a node's first interface secondary addresses (more
+// client source addresses).
+func addAddresses(spec *topo.Spec, name string, prefixes ...string) []netip.Addr {
+	GinkgoHelper()
+	ifc := node(spec, name).Interfaces[0]
+	var addrs []netip.Addr
+	for _, p := range prefixes {
+		pfx := netip.MustParsePrefix(p)
+		ifc.Addresses = append(ifc.Addresses, pfx)
+		addrs = append(addrs, pfx.Addr())
+	}
+	return addrs
+}
+
+// addRealServer adds a real-server node on the segment of an existing one
+// (same gateway) and makes it a real server of the first service.
+func addRealServer(spec *topo.Spec, like, name, addr string, weight int) {
+	GinkgoHelper()
+	model := node(spec, like)
+	pfx := netip.MustParsePrefix(addr)
+	spec.Nodes = append(spec.Nodes, &topo.Node{
+		Name:    name,
+		Role:    topo.RoleRealServer,
+		Gateway: model.Gateway,
+		Interfaces: []*topo.Interface{{
+			Name: model.Interfaces[0].Name, Segment: model.Interfaces[0].Segment,
+			Addresses: []netip.Prefix{pfx},
+		}},
+	})
+	svc := spec.Services[0]
+	svc.RealServers = append(svc.RealServers, &topo.RealServer{
+		Node: name, RIP: pfx.Addr(), Port: svc.Port, Weight: &weight,
+	})
+}
+
+// setWeights sets the first service's real-server weights, in file order.
+func setWeights(spec *topo.Spec, weights ...int) {
+	GinkgoHelper()
+	rss := spec.Services[0].RealServers
+	Expect(weights).To(HaveLen(len(rss)))
+	for i := range weights {
+		rss[i].Weight = &weights[i]
+	}
+}
+
+// openDirector opens an IPVS handle on a director for the spec.
+func openDirector(h *topo.Host) *director.Director {
+	GinkgoHelper()
+	d, err := director.Open(h)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(d.Close)
+	return d
+}
+
+// snapshot reads a director's table.
+func snapshot(h *topo.Host) *director.Table {
+	GinkgoHelper()
+	t, err := director.Snapshot(h)
+	Expect(err).NotTo(HaveOccurred())
+	return t
+}
+
+// destConns is a service's per-real-server connection totals
+// (ipvsadm -Ln --stats, Conns column), keyed by RIP.
+func destConns(t *director.Table, vip netip.AddrPort) map[string]uint32 {
+	out := map[string]uint32{}
+	for _, e := range t.Services {
+		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
+			continue
+		}
+		for _, d := range e.Destinations {
+			out[d.Address.String()] = d.Stats.Connections
+		}
+	}
+	return out
+}
+
+// heldConn is an HTTP keep-alive connection a spec keeps open, so that
+// the director counts it as active while the spec opens others.
+type heldConn struct {
+	Server string
+	c      net.Conn
+	rd     *bufio.Reader
+}
+
+// hold opens a connection from the node h to target, asks once, and keeps
+// it open until the spec ends. A refused or timed-out connection is
+// returned as an error (classify it with client.Classify).
+func hold(h *topo.Host, target netip.AddrPort) (*heldConn, error) {
+	var c net.Conn
+	err := h.Do(func() error {
+		d := net.Dialer{Timeout: 2 * time.Second}
+		var err error
+		c, err = d.Dial("tcp4", target.String())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	DeferCleanup(c.Close)
+	hc := &heldConn{c: c, rd: bufio.NewReader(c)}
+	if hc.Server, err = hc.Ask(); err != nil {
+		return nil, err
+	}
+	return hc, nil
+}
+
+// Ask sends GET / on the held connection and returns who answered.
+func (hc *heldConn) Ask() (string, error) {
+	if err := hc.c.SetDeadline(time.Now().Add(3 * time.Second)); err != nil {
+		return "", err
+	}
+	req := "GET / HTTP/1.1\r\nHost: lvslab\r\nConnection: keep-alive\r\n\r\n"
+	if _, err := io.WriteString(hc.c, req); err != nil {
+		return "", err
+	}
+	resp, err := http.ReadResponse(hc.rd, nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return "", err
+	}
+	server, _, _ := strings.Cut(string(body), "\n")
+	return strings.TrimSpace(server), nil
+}
+
+// holdAll holds n connections one after the other and returns who
+// answered each; "" (and the failure kind) for one that failed.
+func holdAll(h *topo.Host, target netip.AddrPort, n int) []string {
+	GinkgoHelper()
+	var got []string
+	for range n {
+		hc, err := hold(h, target)
+		if err != nil {
+			got = append(got, "!"+client.Classify(err))
+			continue
+		}
+		got = append(got, hc.Server)
+	}
+	return got
+}
+
+var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
+
+// arpAnswers sends ARP requests for ip from the node h's interface and
+// returns the MAC addresses that answered, sorted, lower-case.
+// Equivalent to: `ip netns exec NS arping -b -c 3 -w 3 -I IF IP`.
+func arpAnswers(h *topo.Host, iface string, ip netip.Addr) []string {
+	GinkgoHelper()
+	_, err := exec.LookPath("arping")
+	Expect(err).NotTo(HaveOccurred(), "the ARP specs need arping (Debian iputils-arping)")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// -b keeps broadcasting, so every host that answers is heard on each
+	// probe, not only the first one to answer. Exit status 1 only means
+	// "no reply", which the caller judges.
+	out, _ := h.Command(ctx, "arping", "-b", "-c", "3", "-w", "3", "-I", iface, ip.String()).CombinedOutput()
+	var macs []string
+	for _, m := range arpReply.FindAllStringSubmatch(string(out), -1) {
+		mac := strings.ToLower(m[1])
+		if !slices.Contains(macs, mac) {
+			macs = append(macs, mac)
+		}
+	}
+	slices.Sort(macs)
+	fmt.Fprintf(GinkgoWriter, "arping %s from %s:\n%s", ip, h.Name(), out)
+	return macs
+}
+
+// macOf is the MAC the builder gives a node's interface, as arping prints.
+func macOf(node, iface string) string { return strings.ToLower(topo.MAC(node, iface).String()) }
+
+// ---------------------------------------------------------------------
+// A model of the kernel's schedulers (net/netfilter/ipvs/ip_vs_*.c,
+// Linux 6.1), from which the specs compute what they expect.
+
+// kdest is one real server as a scheduler sees it.
+type kdest struct {
+	Node     string
+	Weight   int
+	Active   int
+	Inactive int
+}
+
+// kernelList is the service's real servers in the kernel's list order.
+// __ip_vs_update_dest adds a new real server at the head of the list
+// (list_add_rcu), so the order is the lab file's, reversed.
+func kernelList(svc *topo.Service) []*kdest {
+	var out []*kdest
+	for _, rs := range slices.Backward(svc.RealServers) {
+		w := topo.DefaultWeight
+		if rs.Weight != nil {
+			w = *rs.Weight
+		}
+		out = append(out, &kdest{Node: rs.Node, Weight: w})
+	}
+	return out
+}
+
+// overhead is ip_vs_dest_conn_overhead: (active << 8) + inactive.
+func (d *kdest) overhead() int64 { return int64(d.Active)<<8 + int64(d.Inactive) }
+
+// schedule picks a real server for a new connection as the named
+// scheduler does, given the servers' connection counts; nil when none is
+// available (the kernel then answers ICMP port unreachable).
+func schedule(sched string, list []*kdest) *kdest {
+	var least *kdest
+	switch sched {
+	case "lc": // least overhead, first of equals
+		for _, d := range list {
+			if d.Weight == 0 {
+				continue
+			}
+			if least == nil || d.overhead() < least.overhead() {
+				least = d
+			}
+		}
+	case "wlc", "sed": // least overhead/weight, compared crosswise
+		oh := (*kdest).overhead
+		if sched == "sed" {
+			oh = func(d *kdest) int64 { return int64(d.Active) + 1 }
+		}
+		for _, d := range list {
+			if d.Weight <= 0 {
+				continue
+			}
+			if least == nil || oh(least)*int64(d.Weight) > oh(d)*int64(least.Weight) {
+				least = d
+			}
+		}
+	case "nq": // an idle server at once, else as sed
+		for _, d := range list {
+			if d.Weight == 0 {
+				continue
+			}
+			if d.Active == 0 {
+				return d
+			}
+			if least == nil || int64(least.Active+1)*int64(d.Weight) > int64(d.Active+1)*int64(least.Weight) {
+				least = d
+			}
+		}
+	case "fo": // the highest weight, first of equals
+		for _, d := range list {
+			if d.Weight > 0 && (least == nil || d.Weight > least.Weight) {
+				least = d
+			}
+		}
+	case "ovf": // the highest weight whose active connections <= weight
+		for _, d := range list {
+			if d.Weight == 0 || d.Active > d.Weight {
+				continue
+			}
+			if least == nil || d.Weight > least.Weight {
+				least = d
+			}
+		}
+	default:
+		Fail("no model of scheduler " + sched)
+	}
+	return least
+}
+
+// holdSequence is who each of n held connections goes to, per the model:
+// each one stays active, raising its server's count.
+func holdSequence(sched string, list []*kdest, n int) []string {
+	var out []string
+	for range n {
+		d := schedule(sched, list)
+		if d == nil {
+			out = append(out, "!"+client.Refused)
+			continue
+		}
+		d.Active++
+		out = append(out, d.Node)
+	}
+	return out
+}
+
+// wrrSequence is ip_vs_wrr_schedule over n new connections: a current
+// weight cw that starts at 0, steps down by the weights' gcd after each
+// pass over the list and wraps to the largest weight.
+func wrrSequence(list []*kdest, n int) []string {
+	g, mw := 0, 0
+	for _, d := range list {
+		g = gcd(g, d.Weight)
+		mw = max(mw, d.Weight)
+	}
+	mw -= g - 1
+	cl, cw := -1, 0
+	var out []string
+	for len(out) < n {
+		cl++
+		if cl == len(list) {
+			cl = -1
+			if cw -= g; cw <= 0 {
+				cw = mw
+			}
+			continue
+		}
+		if list[cl].Weight >= cw {
+			out = append(out, list[cl].Node)
+		}
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// tally counts a sequence of servers.
+func tally(seq []string) map[string]int {
+	out := map[string]int{}
+	for _, s := range seq {
+		out[s]++
+	}
+	return out
+}
+
+// hash32 is the kernel's hash_32(val, 8): multiply by GOLDEN_RATIO_32,
+// keep the top 8 bits.
+func hash32(v uint32) int { return int((v * 0x61C88647) >> 24) }
+
+// shTarget is ip_vs_sh's choice for a client address: 256 buckets filled
+// by walking the list, each server taking weight consecutive buckets;
+// bucket = hash_32(ntohl(saddr)).
+func shTarget(list []*kdest, addr netip.Addr) string {
+	var buckets [256]string
+	p, count := 0, 0
+	for i := range buckets {
+		buckets[i] = list[p].Node
+		if count++; count >= list[p].Weight {
+			p, count = (p+1)%len(list), 0
+		}
+	}
+	return buckets[hash32(addrKey(addr))]
+}
+
+// dhTarget is ip_vs_dh's choice for a destination address: bucket i
+// holds the list's (i mod n)-th server.
+func dhTarget(list []*kdest, addr netip.Addr) string {
+	return list[hash32(addrKey(addr))%len(list)].Node
+}
+
+func addrKey(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}

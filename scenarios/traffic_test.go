@@ -1,0 +1,355 @@
+package scenarios_test
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/internal/labup"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// Traffic specs: what each scheduler, persistence and firewall marks do
+// to a stream of requests. Every expectation is computed from the
+// kernel's rule (the model in helpers_test.go, FACTS.md), not written
+// down as a tally. They run on the DR lab of seed 003 §4.3 (dr.yaml) and
+// the firewall-mark lab of seed 002 (fwmark.yaml), changed before they go
+// up.
+
+// drWith loads dr.yaml with the service's scheduler set.
+func drWith(sched string) *topo.Spec {
+	GinkgoHelper()
+	spec := loadLab("dr.yaml")
+	spec.Services[0].Scheduler = sched
+	return spec
+}
+
+var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Label("sched"), func() {
+	It("wrr with weights 1:3 gives exactly 100/300 of 400 requests", func() {
+		spec := drWith("wrr")
+		setWeights(spec, 1, 3)
+		lab := upSpec(spec, labup.Options{})
+		want := tally(wrrSequence(kernelList(spec.Services[0]), 400))
+
+		By("400 requests from the client")
+		res := send(host(lab, "client"), "wrr 1:3", client.Options{Target: serviceVIP(spec), Requests: 400})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(want).To(Equal(map[string]int{"web1": 100, "web2": 300}))
+		Expect(res.Tally).To(Equal(want))
+	})
+
+	It("sh keeps each client address on one RS, spread over both", func() {
+		spec := drWith("sh")
+		sources := addAddresses(spec, "client",
+			"192.168.10.11/24", "192.168.10.12/24", "192.168.10.13/24", "192.168.10.14/24",
+			"192.168.10.15/24", "192.168.10.16/24", "192.168.10.17/24", "192.168.10.18/24")
+		lab := upSpec(spec, labup.Options{})
+		list := kernelList(spec.Services[0])
+
+		By("32 requests, 4 from each of 8 source addresses")
+		res := send(host(lab, "client"), "sh", client.Options{Target: serviceVIP(spec), Requests: 32, Sources: sources})
+		Expect(res.Errors).To(BeEmpty())
+
+		By("each source lands on the RS its hash bucket names, always the same one")
+		got := map[netip.Addr]map[string]int{}
+		for _, e := range res.Replies() {
+			if got[e.Source.Addr()] == nil {
+				got[e.Source.Addr()] = map[string]int{}
+			}
+			got[e.Source.Addr()][e.Server]++
+		}
+		used := map[string]bool{}
+		for _, src := range sources {
+			want := shTarget(list, src)
+			Expect(got[src]).To(Equal(map[string]int{want: 4}), "source %s", src)
+			used[want] = true
+		}
+		Expect(used).To(HaveLen(2), "the 8 sources spread over both real servers")
+		record("sh", "per source: %v", got)
+	})
+
+	It("dh sends every request for the VIP to the one RS the VIP hashes to", func() {
+		spec := drWith("dh")
+		lab := upSpec(spec, labup.Options{})
+		want := dhTarget(kernelList(spec.Services[0]), spec.Services[0].VIP)
+
+		res := send(host(lab, "client"), "dh", client.Options{Target: serviceVIP(spec), Requests: 10})
+		Expect(res.Tally).To(Equal(map[string]int{want: 10}))
+	})
+
+	It("lc sends a new connection to the RS with fewer held connections", func() {
+		spec := drWith("lc")
+		lab := upSpec(spec, labup.Options{})
+		cl, vip := host(lab, "client"), serviceVIP(spec)
+		list := kernelList(spec.Services[0])
+
+		By("holding 3 keep-alive connections open; each goes to the least loaded RS")
+		want := holdSequence("lc", list, 3)
+		Expect(holdAll(cl, vip, 3)).To(Equal(want))
+
+		By("a new request goes to the RS with fewer active connections")
+		next := schedule("lc", list).Node
+		res := send(cl, "lc", client.Options{Target: vip, Requests: 1})
+		Expect(servers(res)).To(Equal([]string{next}))
+		record("lc", "held %v, then %s", want, next)
+	})
+
+	It("wlc weighs the held connections by weight (1:3)", func() {
+		spec := drWith("wlc")
+		setWeights(spec, 1, 3)
+		lab := upSpec(spec, labup.Options{})
+		cl, vip := host(lab, "client"), serviceVIP(spec)
+		list := kernelList(spec.Services[0])
+
+		want := holdSequence("wlc", list, 6)
+		Expect(holdAll(cl, vip, 6)).To(Equal(want))
+		next := schedule("wlc", list).Node
+		res := send(cl, "wlc", client.Options{Target: vip, Requests: 1})
+		Expect(servers(res)).To(Equal([]string{next}))
+		record("wlc 1:3", "held %v, then %s", want, next)
+	})
+
+	for _, sched := range []string{"sed", "nq"} {
+		It(sched+" with weights 1,2,3 sends the first request to the weight-3 server (seed 000's worked example)", func() {
+			spec := drWith(sched)
+			addRealServer(spec, "web2", "web3", "192.168.188.83/24", 3)
+			setWeights(spec, 1, 2, 3)
+			lab := upSpec(spec, labup.Options{})
+			cl, vip := host(lab, "client"), serviceVIP(spec)
+			list := kernelList(spec.Services[0])
+
+			want := holdSequence(sched, list, 6)
+			Expect(want[0]).To(Equal("web3"))
+			By("holding 6 connections: " + sched + "'s choice each time")
+			Expect(holdAll(cl, vip, 6)).To(Equal(want))
+			record(sched+" 1,2,3", "held %v", want)
+		})
+	}
+
+	It("fo sends everything to the highest weight", func() {
+		spec := drWith("fo")
+		setWeights(spec, 1, 3)
+		lab := upSpec(spec, labup.Options{})
+		want := schedule("fo", kernelList(spec.Services[0])).Node
+		Expect(want).To(Equal("web2"))
+
+		res := send(host(lab, "client"), "fo", client.Options{Target: serviceVIP(spec), Requests: 10})
+		Expect(res.Tally).To(Equal(map[string]int{want: 10}))
+	})
+
+	It("ovf fills the highest weight up to its weight in active connections, then the next, then refuses", func() {
+		spec := drWith("ovf")
+		setWeights(spec, 1, 2)
+		lab := upSpec(spec, labup.Options{})
+		want := holdSequence("ovf", kernelList(spec.Services[0]), 6)
+		Expect(want[len(want)-1]).To(Equal("!" + client.Refused))
+
+		got := holdAll(host(lab, "client"), serviceVIP(spec), 6)
+		record("ovf 1:2", "held %v", got)
+		Expect(got).To(Equal(want))
+	})
+
+	It("mh keeps each client address on one RS, spread over both", func() {
+		spec := drWith("mh")
+		sources := addAddresses(spec, "client",
+			"192.168.10.11/24", "192.168.10.12/24", "192.168.10.13/24", "192.168.10.14/24",
+			"192.168.10.15/24", "192.168.10.16/24", "192.168.10.17/24", "192.168.10.18/24")
+		lab := upSpec(spec, labup.Options{})
+
+		res := send(host(lab, "client"), "mh", client.Options{Target: serviceVIP(spec), Requests: 24, Sources: sources})
+		Expect(res.Errors).To(BeEmpty())
+		got := map[netip.Addr]map[string]int{}
+		used := map[string]bool{}
+		for _, e := range res.Replies() {
+			if got[e.Source.Addr()] == nil {
+				got[e.Source.Addr()] = map[string]int{}
+			}
+			got[e.Source.Addr()][e.Server]++
+			used[e.Server] = true
+		}
+		for _, src := range sources {
+			Expect(got[src]).To(HaveLen(1), "source %s on one RS", src)
+		}
+		Expect(used).To(HaveLen(2))
+		record("mh", "per source: %v", got)
+	})
+
+	It("keeps an open connection to a weight-0 RS working and sends new ones elsewhere", func() {
+		spec := drWith("rr")
+		lab := upSpec(spec, labup.Options{})
+		cl, vip := host(lab, "client"), serviceVIP(spec)
+		svc := spec.Services[0]
+
+		By("holding a keep-alive connection")
+		hc, err := hold(cl, vip)
+		Expect(err).NotTo(HaveOccurred())
+		quiesced := hc.Server
+		var rs *topo.RealServer
+		for _, r := range svc.RealServers {
+			if r.Node == quiesced {
+				rs = r
+			}
+		}
+		Expect(rs).NotTo(BeNil())
+
+		By("setting " + quiesced + "'s weight to 0 (ipvsadm -e … -w 0)")
+		Expect(openDirector(host(lab, "lvs")).Quiesce(svc, rs)).To(Succeed())
+
+		By("the open connection still gets answers from " + quiesced)
+		for range 3 {
+			Expect(hc.Ask()).To(Equal(quiesced))
+		}
+
+		By("new connections all go to the other RS")
+		res := send(cl, "weight 0", client.Options{Target: vip, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).NotTo(HaveKey(quiesced))
+		Expect(res.OK()).To(Equal(10))
+	})
+
+	It("refuses a client at once when the service has no real server", func() {
+		spec := drWith("rr")
+		spec.Services[0].RealServers = nil
+		lab := upSpec(spec, labup.Options{})
+
+		By("the director answers ICMP port unreachable: ECONNREFUSED, not a hang")
+		res := send(host(lab, "client"), "no destination", client.Options{
+			Target: serviceVIP(spec), Requests: 3, Timeout: 2 * time.Second,
+		})
+		Expect(res.Errors).To(Equal(map[string]int{client.Refused: 3}))
+		for _, e := range res.Timeline {
+			Expect(e.Latency).To(BeNumerically("<", time.Second))
+		}
+	})
+})
+
+var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), func() {
+	It("-p 5 keeps a client on one RS, and after the template expires it moves on", func() {
+		spec := drWith("rr")
+		spec.Services[0].Persistence = &topo.Persistence{Timeout: 5, Netmask: topo.DefaultNetmask}
+		lab := upSpec(spec, labup.Options{})
+		cl, lvs, vip := host(lab, "client"), host(lab, "lvs"), serviceVIP(spec)
+		clientAddr := netip.MustParseAddr("192.168.10.6")
+		rr := kernelList(spec.Services[0])
+
+		By("shortening the FIN_WAIT timeout to 2 s (ipvsadm --set 900 2 300), so the template is freed soon")
+		ipvsadm(lvs.Namespace(), "--set", "900", "2", "300")
+
+		By("20 requests all go to the RS rr picks first")
+		res := send(cl, "persistence", client.Options{Target: vip, Requests: 20})
+		Expect(res.Tally).To(Equal(map[string]int{rr[0].Node: 20}))
+
+		By("the template (client port 0) is in the connection table")
+		tmpl := func() []director.Conn {
+			var out []director.Conn
+			for _, c := range snapshot(lvs).Conns {
+				if c.Template() && c.Client.Addr() == clientAddr {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		Expect(tmpl()).To(HaveLen(1))
+
+		By("waiting for the connections, then the template, to expire")
+		start := time.Now()
+		Eventually(tmpl).WithTimeout(20 * time.Second).WithPolling(250 * time.Millisecond).Should(BeEmpty())
+		record("persistence", "template gone %s after the last request", time.Since(start).Round(100*time.Millisecond))
+
+		By("the next request is scheduled afresh: rr moves on to the other RS")
+		res = send(cl, "persistence after expiry", client.Options{Target: vip, Requests: 5})
+		Expect(res.Tally).To(Equal(map[string]int{rr[1].Node: 5}))
+	})
+
+	It("-M 255.255.255.0 puts two client addresses of one /24 on one RS", func() {
+		spec := drWith("rr")
+		spec.Services[0].Persistence = &topo.Persistence{Timeout: 60, Netmask: netip.MustParseAddr("255.255.255.0")}
+		sources := addAddresses(spec, "client", "192.168.10.11/24", "192.168.10.12/24")
+		lab := upSpec(spec, labup.Options{})
+		cl, vip := host(lab, "client"), serviceVIP(spec)
+
+		By("20 requests alternating between 192.168.10.11 and .12")
+		res := send(cl, "persistence /24", client.Options{Target: vip, Requests: 20, Sources: sources})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(HaveLen(1))
+
+		By("control: with -M 255.255.255.255 the two addresses get a template each, and rr splits them")
+		svc := *spec.Services[0]
+		svc.Persistence = &topo.Persistence{Timeout: 60, Netmask: topo.DefaultNetmask}
+		Expect(openDirector(host(lab, "lvs")).EditService(&svc)).To(Succeed())
+		res = send(cl, "persistence /32", client.Options{Target: vip, Requests: 20, Sources: sources})
+		Expect(res.Tally).To(HaveLen(2))
+		for _, src := range sources {
+			var on []string
+			for _, e := range res.Replies() {
+				if e.Source.Addr() == src && !slices.Contains(on, e.Server) {
+					on = append(on, e.Server)
+				}
+			}
+			Expect(on).To(HaveLen(1), "source %s stays on one RS", src)
+		}
+	})
+
+	It("a port-0 persistent service sends every port of one client to one RS (seed 002, -A -t VIP:0 -s rr -p)", func() {
+		spec := loadLab("fwmark.yaml")
+		svc := spec.Services[0]
+		svc.FWMark, svc.Ports, svc.Port = 0, nil, 0
+		svc.Scheduler = "rr"
+		svc.Persistence = &topo.Persistence{Timeout: 60, Netmask: topo.DefaultNetmask}
+		for _, rs := range svc.RealServers {
+			rs.Port = 0
+		}
+		lab := upSpec(spec, labup.Options{})
+		cl := host(lab, "client")
+
+		By("HTTP to VIP:80 and echo to VIP:7 from 172.16.0.67")
+		web := send(cl, "port 0 http", client.Options{Target: netip.AddrPortFrom(svc.VIP, 80), Requests: 6})
+		echo := send(cl, "port 0 echo", client.Options{Target: netip.AddrPortFrom(svc.VIP, 7), Protocol: client.TCPEcho, Requests: 6})
+		Expect(web.Errors).To(BeEmpty())
+		Expect(echo.Errors).To(BeEmpty())
+
+		By("both ports went to the same RS")
+		Expect(web.Tally).To(HaveLen(1))
+		Expect(echo.Tally).To(Equal(web.Tally))
+	})
+})
+
+var _ = Describe("Firewall marks (seed 002)", Label("fwmark"), func() {
+	It("sh keeps 80 and 443 of one client on one RS; after -E -s rr they alternate", func() {
+		lab := upLab("fwmark.yaml")
+		svc := lab.Spec.Services[0]
+		cl, dir := host(lab, "client"), host(lab, "director")
+		clientAddr := netip.MustParseAddr("172.16.0.67")
+		http := netip.AddrPortFrom(svc.VIP, 80)
+		https := netip.AddrPortFrom(svc.VIP, 443)
+
+		By("the mark rule and the FWM 3 service are in place (ipvsadm -Ln)")
+		Expect(ipvsadm(dir.Namespace(), "-Ln")).To(ContainSubstring("FWM  3 sh"))
+
+		By("10 requests to :80 and 10 to :443 all go to the RS 172.16.0.67 hashes to")
+		want := shTarget(kernelList(svc), clientAddr)
+		a := send(cl, "fwmark sh :80", client.Options{Target: http, Requests: 10})
+		b := send(cl, "fwmark sh :443", client.Options{Target: https, Requests: 10})
+		Expect(a.Tally).To(Equal(map[string]int{want: 10}))
+		Expect(b.Tally).To(Equal(map[string]int{want: 10}))
+
+		By("ipvsadm -E -f 3 -s rr")
+		rr := *svc
+		rr.Scheduler = "rr"
+		Expect(openDirector(dir).EditService(&rr)).To(Succeed())
+		Expect(ipvsadm(dir.Namespace(), "-Ln")).To(ContainSubstring("FWM  3 rr"))
+
+		By("now both ports alternate between rs1 and rs2")
+		a = send(cl, "fwmark rr :80", client.Options{Target: http, Requests: 10})
+		b = send(cl, "fwmark rr :443", client.Options{Target: https, Requests: 10})
+		Expect(a.Tally).To(Equal(map[string]int{"rs1": 5, "rs2": 5}))
+		Expect(b.Tally).To(Equal(map[string]int{"rs1": 5, "rs2": 5}))
+		expectAlternation(a)
+		expectAlternation(b)
+	})
+})
