@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -145,38 +146,62 @@ func saveSpec(lab string, spec *Spec) error {
 }
 
 func (l *Lab) build(ctx context.Context) error {
-	for _, ns := range l.State.Namespaces {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := createNamespace(ns); err != nil {
-			return err
-		}
+	var bridges map[string]int
+	swName := SwitchNamespace(l.Name)
+	if err := createNamespace(swName, func(nl *netlink.Handle) (err error) {
+		bridges, err = l.buildSwitch(nl)
+		return err
+	}); err != nil {
+		return err
 	}
-	sw, err := handleAt(namespacePath(SwitchNamespace(l.Name)))
+	sw, err := handleAt(namespacePath(swName))
 	if err != nil {
 		return err
 	}
 	defer sw.Close()
-	bridges, err := l.buildSwitch(sw)
+	swNS, err := netns.GetFromPath(namespacePath(swName))
 	if err != nil {
-		return err
+		return fmt.Errorf("open namespace %s: %w", swName, err)
 	}
-	for _, h := range l.Hosts() {
-		if err := ctx.Err(); err != nil {
-			return err
+	defer swNS.Close()
+	// Nodes are built concurrently, each on the thread that created its
+	// namespace: the kernel sets namespaces up in parallel, and no thread
+	// has to enter a namespace twice.
+	return parallel(ctx, l.Hosts(), func(h *Host) error {
+		err := createNamespace(h.Namespace(), func(nl *netlink.Handle) error {
+			return l.buildHost(nl, swNS, h)
+		})
+		if err == nil {
+			err = l.plug(sw, h, bridges)
 		}
-		if err := l.buildHost(sw, h, bridges); err != nil {
+		if err != nil {
 			return fmt.Errorf("node %s: %w", h.Name(), err)
 		}
+		return nil
+	})
+}
+
+// parallel runs fn on every item at once and joins the errors.
+func parallel[T any](ctx context.Context, items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, item := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = ctx.Err(); errs[i] == nil {
+				errs[i] = fn(item)
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // buildSwitch makes one bridge per segment in the switch namespace.
 // Multicast snooping is off so VRRP adverts reach every port without an
 // IGMP querier. Equivalent to:
-// `ip -n SW link add br-SEG type bridge mcast_snooping 0 && ip -n SW link set br-SEG up`.
+// `ip -n SW link add br-SEG up type bridge mcast_snooping 0`.
 func (l *Lab) buildSwitch(nl *netlink.Handle) (map[string]int, error) {
 	if err := linkUp(nl, "lo"); err != nil {
 		return nil, err
@@ -196,58 +221,55 @@ func (l *Lab) buildSwitch(nl *netlink.Handle) (map[string]int, error) {
 	return bridges, nil
 }
 
-func (l *Lab) buildHost(sw *netlink.Handle, h *Host, bridges map[string]int) error {
-	nl, err := h.Netlink()
-	if err != nil {
-		return err
-	}
-	defer nl.Close()
+// buildHost sets a node up from inside its namespace (nl is bound to it
+// and the thread is in it): loopback, one veth per interface with its
+// switch end born in the switch namespace, addresses, routes, sysctls.
+// Equivalent to, per interface: `ip link add eth0 address MAC up type veth
+// peer name NODE-eth0 netns SW` and `ip addr add ADDR dev eth0`.
+func (l *Lab) buildHost(nl *netlink.Handle, sw netns.NsHandle, h *Host) error {
 	if err := linkUp(nl, "lo"); err != nil {
 		return err
 	}
-	target, err := netns.GetFromPath(h.NsPath())
-	if err != nil {
-		return fmt.Errorf("open namespace %s: %w", h.NsPath(), err)
-	}
-	defer target.Close()
 	for _, ifc := range h.Spec.Interfaces {
-		if err := cable(sw, nl, target, h.Spec.Name, ifc, bridges[ifc.Segment]); err != nil {
-			return err
+		veth := &netlink.Veth{
+			LinkAttrs: netlink.LinkAttrs{
+				Name:         ifc.Name,
+				HardwareAddr: MAC(h.Name(), ifc.Name),
+				Flags:        net.FlagUp,
+			},
+			PeerName:      PortName(h.Name(), ifc.Name),
+			PeerNamespace: netlink.NsFd(sw),
+		}
+		if err := nl.LinkAdd(veth); err != nil {
+			return fmt.Errorf("add veth %s: %w", ifc.Name, err)
+		}
+		for _, p := range ifc.Addresses {
+			addr := &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
+			if err := nl.AddrAdd(veth, addr); err != nil {
+				return fmt.Errorf("add address %s to %s: %w", p, ifc.Name, err)
+			}
 		}
 	}
 	if err := addRoutes(nl, h.Spec); err != nil {
 		return err
 	}
-	return h.WriteSysctls(l.Spec.Sysctls(h.Spec))
+	return writeSysctls(l.Spec.Sysctls(h.Spec))
 }
 
-// cable plugs one node interface into its segment's bridge: a veth pair
-// created in the switch namespace whose peer is born inside the node's
-// namespace with the document's name and a deterministic MAC. Equivalent
-// to: `ip -n SW link add NODE-eth0 master br-SEG type veth peer name eth0
-// netns NODE address MAC`, then addresses and `up` on both ends.
-func cable(sw, nl *netlink.Handle, target netns.NsHandle, node string, ifc *Interface, bridge int) error {
-	veth := &netlink.Veth{
-		LinkAttrs:        netlink.LinkAttrs{Name: PortName(node, ifc.Name), MasterIndex: bridge, Flags: net.FlagUp},
-		PeerName:         ifc.Name,
-		PeerHardwareAddr: MAC(node, ifc.Name),
-		PeerNamespace:    netlink.NsFd(target),
-	}
-	if err := sw.LinkAdd(veth); err != nil {
-		return fmt.Errorf("add veth %s: %w", veth.Name, err)
-	}
-	link, err := nl.LinkByName(ifc.Name)
-	if err != nil {
-		return fmt.Errorf("find %s: %w", ifc.Name, err)
-	}
-	for _, p := range ifc.Addresses {
-		addr := &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
-		if err := nl.AddrAdd(link, addr); err != nil {
-			return fmt.Errorf("add address %s to %s: %w", p, ifc.Name, err)
+// plug attaches a node's switch ends to their segments' bridges. Equivalent
+// to: `ip -n SW link set NODE-eth0 master br-SEG up`.
+func (l *Lab) plug(sw *netlink.Handle, h *Host, bridges map[string]int) error {
+	for _, ifc := range h.Spec.Interfaces {
+		port, err := sw.LinkByName(PortName(h.Name(), ifc.Name))
+		if err != nil {
+			return fmt.Errorf("find %s: %w", PortName(h.Name(), ifc.Name), err)
 		}
-	}
-	if err := nl.LinkSetUp(link); err != nil {
-		return fmt.Errorf("set %s up: %w", ifc.Name, err)
+		if err := sw.LinkSetMasterByIndex(port, bridges[ifc.Segment]); err != nil {
+			return fmt.Errorf("plug %s into %s: %w", port.Attrs().Name, BridgeName(ifc.Segment), err)
+		}
+		if err := sw.LinkSetUp(port); err != nil {
+			return fmt.Errorf("set %s up: %w", port.Attrs().Name, err)
+		}
 	}
 	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"runtime"
 	"syscall"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // NetnsDir is where named network namespaces are bound, as iproute2 does.
@@ -16,23 +18,45 @@ const NetnsDir = "/run/netns"
 
 // createNamespace makes a named network namespace without moving any
 // thread the caller uses: it unshares on a throwaway locked goroutine whose
-// thread dies with it. Equivalent to: `ip netns add NAME`.
-func createNamespace(name string) error {
+// thread dies with it, and runs setup on that thread, inside the new
+// namespace, with a netlink handle bound to it. IPv6 is switched off
+// inside first: the documents' labs are IPv4, and without it the links
+// carry no router solicitations or DAD probes, so captures show only the
+// lab's own traffic. Equivalent to: `ip netns add NAME` and `ip netns exec
+// NAME sysctl -w net.ipv6.conf.{all,default}.disable_ipv6=1`.
+func createNamespace(name string, setup func(*netlink.Handle) error) error {
 	errc := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread now lives in the new namespace and
 		// must end with this goroutine.
 		runtime.LockOSThread()
 		h, err := netns.NewNamed(name)
-		if err == nil {
-			err = h.Close()
+		if err != nil {
+			errc <- err
+			return
 		}
-		errc <- err
+		h.Close()
+		if err := writeSysctls(noIPv6); err != nil {
+			errc <- err
+			return
+		}
+		nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			errc <- fmt.Errorf("open netlink: %w", err)
+			return
+		}
+		defer nl.Close()
+		errc <- setup(nl)
 	}()
 	if err := <-errc; err != nil {
 		return fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	return nil
+}
+
+var noIPv6 = []Sysctl{
+	{"net.ipv6.conf.all.disable_ipv6", "1"},
+	{"net.ipv6.conf.default.disable_ipv6", "1"},
 }
 
 // deleteNamespace unbinds a named namespace; the kernel frees it once no

@@ -23,6 +23,8 @@ func newBenchCmd() *cobra.Command {
 	var baseline string
 	var guest bool
 	var settle time.Duration
+	var throughput bool
+	var duration time.Duration
 	cmd := &cobra.Command{
 		Use:   "bench [FILE...]",
 		Short: "Measure how fast labs go up and down",
@@ -33,10 +35,20 @@ interleaved, and print the ratio. With --vm, also time a guest boot that
 runs true. The kernel frees a deleted namespace asynchronously and that
 work competes with the next build, so every run, lvslab's and the
 script's alike, starts after a pause (--settle). The machine is noisy:
-compare the ratios, not the absolute figures.`,
+compare the ratios, not the absolute figures.
+
+With --throughput (needs IPVS: lvslab vm -- lvslab bench --throughput), it
+instead stands up each lab (default: labs/nat.yaml, dr.yaml, tun.yaml) and
+measures requests/s through the VIP and directly to a real server's RIP,
+with lvslab's client and with wrk, both opening a new connection per
+request, for --duration each.`,
 		Example: `  lvslab bench labs/*.yaml
-  lvslab bench --runs 20 --baseline labs/dr.yaml labs/dr.yaml`,
+  lvslab bench --runs 20 --baseline labs/dr.yaml labs/dr.yaml
+  lvslab vm -- lvslab bench --throughput --duration 5s`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if throughput {
+				return benchThroughput(cmd.Context(), cmd.OutOrStdout(), args, duration)
+			}
 			if runs < 1 {
 				return fmt.Errorf("bench: --runs must be at least 1")
 			}
@@ -53,21 +65,17 @@ compare the ratios, not the absolute figures.`,
 				if err != nil {
 					return err
 				}
+				if baseline != "" && filepath.Clean(file) == filepath.Clean(baseline) {
+					if err := benchAgainstScript(cmd.Context(), w, file, spec, runs, settle); err != nil {
+						return err
+					}
+					continue
+				}
 				up, down, err := benchBuild(cmd.Context(), spec, runs, settle)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file), up, down)
-				if baseline == "" || filepath.Clean(file) != filepath.Clean(baseline) {
-					continue
-				}
-				shUp, shDown, err := benchScript(cmd.Context(), spec, runs, settle)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file)+" as ip(8) script", shUp, shDown)
-				fmt.Fprintf(w, "%-28s %11.3fx %11.3fx   (target up <= 0.1x)\n", "ratio lvslab/script",
-					up.Seconds()/shUp.Seconds(), down.Seconds()/shDown.Seconds())
+				fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file), median(up), median(down))
 			}
 			if guest {
 				return benchGuest(cmd.Context(), w)
@@ -79,47 +87,70 @@ compare the ratios, not the absolute figures.`,
 	cmd.Flags().StringVar(&baseline, "baseline", "labs/dr.yaml", "lab file to compare with its ip(8) script")
 	cmd.Flags().BoolVar(&guest, "vm", false, "also time a guest boot (needs make deps)")
 	cmd.Flags().DurationVar(&settle, "settle", 250*time.Millisecond, "pause before each run")
+	cmd.Flags().BoolVar(&throughput, "throughput", false, "measure requests/s through each lab's VIP, ours vs wrk (needs IPVS)")
+	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput: how long each measurement runs")
 	return cmd
 }
 
 const benchLab = "bench-1"
 
-func benchBuild(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (up, down time.Duration, err error) {
-	var ups, downs []time.Duration
+// benchAgainstScript alternates lvslab's build with the equivalent ip(8)
+// script, run by run, and prints both and their ratio.
+func benchAgainstScript(ctx context.Context, w io.Writer, file string, spec *topo.Spec, runs int, settle time.Duration) error {
+	var ups, downs, shUps, shDowns []time.Duration
+	for range runs {
+		up, down, err := benchBuild(ctx, spec, 1, settle)
+		if err != nil {
+			return err
+		}
+		shUp, shDown, err := benchScript(ctx, spec, 1, settle)
+		if err != nil {
+			return err
+		}
+		ups, downs = append(ups, up...), append(downs, down...)
+		shUps, shDowns = append(shUps, shUp...), append(shDowns, shDown...)
+	}
+	fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file), median(ups), median(downs))
+	fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file)+" as ip(8) script", median(shUps), median(shDowns))
+	fmt.Fprintf(w, "%-28s %11.3fx %11.3fx   (target up <= 0.1x)\n", "ratio lvslab/script",
+		median(ups).Seconds()/median(shUps).Seconds(), median(downs).Seconds()/median(shDowns).Seconds())
+	return nil
+}
+
+func benchBuild(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (ups, downs []time.Duration, err error) {
 	for range runs {
 		time.Sleep(settle)
 		start := time.Now()
 		if _, err := topo.Build(ctx, spec, topo.BuildOptions{Name: benchLab, Owner: os.Getpid()}); err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
 		ups = append(ups, time.Since(start))
 		start = time.Now()
 		if err := topo.Destroy(benchLab); err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
 		downs = append(downs, time.Since(start))
 	}
-	return median(ups), median(downs), nil
+	return ups, downs, nil
 }
 
-func benchScript(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (up, down time.Duration, err error) {
+func benchScript(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (ups, downs []time.Duration, err error) {
 	const name = "bench-sh"
 	upScript, downScript := topo.ShellScript(spec, name), topo.ShellTeardown(spec, name)
-	var ups, downs []time.Duration
 	for range runs {
 		time.Sleep(settle)
 		d, err := runShell(ctx, upScript)
 		if err != nil {
 			_, _ = runShell(ctx, downScript)
-			return 0, 0, err
+			return nil, nil, err
 		}
 		ups = append(ups, d)
 		if d, err = runShell(ctx, downScript); err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
 		downs = append(downs, d)
 	}
-	return median(ups), median(downs), nil
+	return ups, downs, nil
 }
 
 func runShell(ctx context.Context, script string) (time.Duration, error) {
