@@ -6,10 +6,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -150,25 +150,20 @@ var _ = Describe("LVS-DR (seed 003 §4.3)", Label("dr"), func() {
 })
 
 var _ = Describe("LVS-DR with keepalived directors (seed 004)", Label("dr"), func() {
-	It("leaves the VRRP VIP to keepalived but programs IPVS on both directors", func() {
+	It("has keepalived program IPVS on both directors and put the VRRP VIP on the MASTER only", func() {
 		lab := upLab("dr-keepalived.yaml")
 		vip := lab.Spec.Services[0].VIP // 192.168.10.30, carried by VI_1
 
 		for _, name := range []string{"lvs01", "lvs02"} {
-			By(name + ": the virtual service is programmed, the VIP is not on any interface")
-			h := host(lab, name)
-			t := snapshot(h)
+			By(name + ": keepalived's virtual_server is in the IPVS table")
+			t := snapshot(host(lab, name))
 			Expect(t.Services).To(HaveLen(1))
 			Expect(t.Services[0].Destinations).To(HaveLen(2))
-			nl, err := h.Netlink()
-			Expect(err).NotTo(HaveOccurred())
-			addrs, err := nl.AddrList(nil, netlink.FAMILY_V4)
-			nl.Close()
-			Expect(err).NotTo(HaveOccurred())
-			for _, a := range addrs {
-				Expect(a.IP.String()).NotTo(Equal(vip.String()), "%s holds the VIP before keepalived runs", name)
-			}
 		}
+		By("lvs01 (MASTER, priority 100) holds the VIP; lvs02 (BACKUP) does not")
+		Eventually(func() ([]string, error) { return keepalived.VIPHolder(lab, vip) }).
+			WithTimeout(15 * time.Second).WithPolling(200 * time.Millisecond).
+			Should(Equal([]string{"lvs01"}))
 	})
 })
 

@@ -7,12 +7,13 @@
 //
 // # Who places a VIP
 //
-// Up places a service's VIP on each of its directors (director.PlaceVIP)
-// unless a VRRP instance of the lab carries that VIP: keepalived puts
-// such a VIP on the MASTER only, and two directors holding one VIP would
-// both answer ARP for it. The IPVS services themselves are programmed on
-// every director the service lists, MASTER or BACKUP, as keepalived's
-// checkers would.
+// On a director that keepalived manages (a member of a VRRP instance, or
+// one with its own keepalived.conf), keepalived programs the IPVS table
+// from its virtual_server blocks and places the VRRP VIP on the MASTER
+// only; Up starts it last, once the backends listen, since its first
+// health checks run at once. On any other director Up programs the table
+// itself and places the VIP (director.Program), but never a VIP a VRRP
+// instance carries: two directors holding one VIP would both answer ARP.
 //
 // # Sysctls
 //
@@ -31,6 +32,7 @@ import (
 	"slices"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -64,7 +66,7 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 
 func start(lab *topo.Lab, opts Options) error {
 	for _, h := range lab.Hosts() {
-		if h.Spec.Role == topo.RoleDirector {
+		if h.Spec.Role == topo.RoleDirector && !keepalived.Manages(lab.Spec, h.Name()) {
 			carried := func(vip netip.Addr) bool { return VRRPCarries(lab.Spec, vip) }
 			if err := director.Program(h, lab.Spec.Services, director.LeaveVIPs(carried)); err != nil {
 				return err
@@ -97,7 +99,7 @@ func start(lab *topo.Lab, opts Options) error {
 			return fmt.Errorf("start backend on %s: %w", h.Name(), err)
 		}
 	}
-	return nil
+	return keepalived.StartLab(lab)
 }
 
 // VRRPCarries reports whether a VRRP instance of the lab holds vip, so

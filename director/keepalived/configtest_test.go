@@ -1,0 +1,79 @@
+package keepalived
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/testutil"
+)
+
+// TestConfigTest feeds every golden file (and the verbatim fixture) to
+// keepalived --config-test, in a throwaway network namespace holding the
+// director's interfaces, so that keepalived's interface checks see the
+// node's, not this host's. keepalived must accept each file silently:
+// any diagnostic (an unknown keyword, a value it corrects) fails.
+func TestConfigTest(t *testing.T) {
+	if _, err := exec.LookPath(Binary()); err != nil {
+		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		testutil.Gate(t, "unshare (util-linux) is not installed")
+	}
+	testutil.NeedNetns(t)
+	files := directors(t)
+	files = append(files, rendered{lab: "verbatim", node: "lvs (own file)", ifaces: []string{"eth0"}, golden: "testdata/labs/verbatim.conf"})
+	for _, r := range files {
+		t.Run(r.lab+"/"+r.node, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			diag, err := RunConfigTest(inScratchNetns(ctx, r.ifaces, ConfigTestArgv(r.golden)), r.golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diag != "" {
+				t.Errorf("keepalived --config-test -f %s printed diagnostics:\n%s", r.golden, diag)
+			}
+		})
+	}
+}
+
+func TestConfigTestRejects(t *testing.T) {
+	if _, err := exec.LookPath(Binary()); err != nil {
+		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, err := RunConfigTest(exec.Command(Binary(), ConfigTestArgv("testdata/nosuch.conf")[1:]...), "testdata/nosuch.conf")
+		if err == nil {
+			t.Error("RunConfigTest accepted a missing file")
+		}
+	})
+	t.Run("unknown interface", func(t *testing.T) {
+		testutil.NeedNetns(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		// The namespace has no eth0, which the fixture names.
+		path := "testdata/labs/verbatim.conf"
+		_, err := RunConfigTest(inScratchNetns(ctx, nil, ConfigTestArgv(path)), path)
+		if err == nil || !strings.Contains(err.Error(), "eth0") {
+			t.Errorf("RunConfigTest error = %v, want a rejection naming eth0", err)
+		}
+	})
+}
+
+// inScratchNetns runs argv in a new network namespace (gone when argv
+// exits) with a veth end named after each of ifaces.
+// Equivalent to: `unshare --net sh -c 'ip link add IF type veth …; ARGV'`.
+func inScratchNetns(ctx context.Context, ifaces []string, argv []string) *exec.Cmd {
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	for i, ifc := range ifaces {
+		fmt.Fprintf(&script, "ip link add %s type veth peer name kt-peer%d\n", ifc, i)
+	}
+	script.WriteString(`exec "$@"` + "\n")
+	args := append([]string{"--net", "--", "sh", "-c", script.String(), "sh"}, argv...)
+	return exec.CommandContext(ctx, "unshare", args...)
+}

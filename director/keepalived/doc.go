@@ -1,0 +1,33 @@
+// Package keepalived owns Debian's keepalived on a lab's directors: the
+// keepalived.conf each director runs, the supervised daemon, and where the
+// VIPs it moves sit.
+//
+// # Configuration
+//
+// [Render] writes a director's keepalived.conf from the lab file: a
+// vrrp_instance for each VRRP instance the director is a member of, a
+// virtual_server for each service it directs (its real servers, with the
+// service's health check on each). A node whose lab entry names its own
+// file (`keepalived: PATH`, relative to the lab file) gets that file
+// verbatim. [ConfigTest] asks keepalived itself whether it accepts a file.
+//
+// # Supervision
+//
+// [Start] runs `keepalived -n -l -D -f CONF -p PID -r VRRP_PID -c
+// CHECKERS_PID` inside the director's namespace as the node's supervised
+// process "keepalived" (topo.Host.StartProcess): no fork, console log in
+// the lab's logs/NODE.keepalived.log, configuration and pid files in the
+// lab's state directory under keepalived/. [Stop] is `systemctl stop
+// keepalived` (SIGTERM: the VRRP process sends a priority-0 advert and
+// drops its VIPs, the checker process deletes its virtual servers),
+// [Kill] is a crash (SIGKILL of the whole process group: nothing is sent,
+// VIPs and IPVS rules stay), [Reload] is SIGHUP. [StartLab] starts
+// keepalived on every director that [Manages] says keepalived runs on;
+// such a director's IPVS table is keepalived's, not the lab builder's.
+//
+// # Observation
+//
+// [VIPHolder] lists the directors that hold a VIP right now (their
+// address lists, read over netlink); [WaitMaster] waits until exactly one
+// named director does.
+package keepalived

@@ -1,0 +1,358 @@
+package keepalived
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// ProcessName is the supervised process name of a director's keepalived,
+// as in `lvslab stop lvs01 keepalived`.
+const ProcessName = "keepalived"
+
+// Binary is the keepalived executable: $LVSLAB_KEEPALIVED, else
+// keepalived from PATH (Debian installs /usr/sbin/keepalived).
+func Binary() string {
+	if b := os.Getenv("LVSLAB_KEEPALIVED"); b != "" {
+		return b
+	}
+	return "keepalived"
+}
+
+// StopGrace bounds a graceful stop: keepalived's VRRP process sends its
+// priority-0 advert and the checker deletes its virtual servers before
+// they exit; after StopGrace the whole group is killed.
+const StopGrace = 10 * time.Second
+
+// readyTimeout bounds how long Start waits for keepalived's pid files.
+const readyTimeout = 15 * time.Second
+
+// Files are where a director's keepalived keeps its configuration and
+// pid files, under the lab's state directory (keepalived/NODE.*).
+type Files struct {
+	Config      string // NODE.conf
+	PID         string // NODE.pid: the parent process
+	VRRPPID     string // NODE.vrrp.pid
+	CheckersPID string // NODE.checkers.pid
+}
+
+// FilesOf are the files of node h's keepalived.
+func FilesOf(h *topo.Host) Files {
+	base := filepath.Join(topo.StateDir(h.Lab), "keepalived", h.Name())
+	return Files{
+		Config:      base + ".conf",
+		PID:         base + ".pid",
+		VRRPPID:     base + ".vrrp.pid",
+		CheckersPID: base + ".checkers.pid",
+	}
+}
+
+// Argv is keepalived's command line for the files: no fork, log to the
+// console with detail, the given configuration and pid files.
+func Argv(f Files) []string {
+	return []string{Binary(), "-n", "-l", "-D", "-f", f.Config,
+		"-p", f.PID, "-r", f.VRRPPID, "-c", f.CheckersPID}
+}
+
+// WriteConfig renders node h's keepalived.conf from the lab (Render) and
+// writes it to FilesOf(h).Config, returning the path.
+func WriteConfig(lab *topo.Lab, h *topo.Host) (string, error) {
+	conf, err := Render(lab.Spec, h.Name())
+	if err != nil {
+		return "", err
+	}
+	path := FilesOf(h).Config
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("write keepalived.conf of %s: %w", h.Name(), err)
+	}
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", fmt.Errorf("write keepalived.conf of %s: %w", h.Name(), err)
+	}
+	return path, nil
+}
+
+// Start runs keepalived with the configuration at confPath inside the
+// director h's namespace, as its supervised process "keepalived", and
+// returns once keepalived has started its VRRP and checker processes (or
+// the parent's pid file is there, for a file with neither). The
+// configuration is copied to FilesOf(h).Config first unless it is that
+// file. Equivalent to: `systemctl start keepalived`.
+func Start(h *topo.Host, confPath string) error {
+	f := FilesOf(h)
+	if _, running, err := h.Process(ProcessName); err != nil {
+		return err
+	} else if running {
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), topo.ErrProcessRunning)
+	}
+	conf, err := os.ReadFile(confPath)
+	if err != nil {
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Config), 0o755); err != nil {
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
+	}
+	if abs, _ := filepath.Abs(confPath); abs != f.Config {
+		if err := os.WriteFile(f.Config, conf, 0o644); err != nil {
+			return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
+		}
+	}
+	// keepalived refuses to start while a pid file names a live process;
+	// the supervisor says none of ours runs, so the files are stale.
+	for _, p := range []string{f.PID, f.VRRPPID, f.CheckersPID} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
+		}
+	}
+	if _, err := exec.LookPath(Binary()); err != nil {
+		return fmt.Errorf("start keepalived on %s: %w (Debian: apt-get install keepalived)", h.Name(), err)
+	}
+	if _, err := h.StartProcess(ProcessName, Argv(f)); err != nil {
+		return err
+	}
+	if err := waitReady(h, f, string(conf), readyTimeout); err != nil {
+		_ = h.StopProcess(ProcessName, 0)
+		return fmt.Errorf("start keepalived on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
+	}
+	return nil
+}
+
+// StartNode writes node h's keepalived.conf (WriteConfig) and starts
+// keepalived with it. With a rendered configuration it also waits for
+// keepalived's checker to have programmed a virtual service for each of
+// the lab's services that h directs, so that the director's IPVS table is
+// complete when StartNode returns.
+func StartNode(lab *topo.Lab, h *topo.Host) error {
+	path, err := WriteConfig(lab, h)
+	if err != nil {
+		return err
+	}
+	if err := Start(h, path); err != nil {
+		return err
+	}
+	if h.Spec.Keepalived != "" {
+		return nil
+	}
+	want := 0
+	for _, svc := range lab.Spec.Services {
+		if slices.Contains(svc.Directors, h.Name()) {
+			want++
+		}
+	}
+	if err := waitServices(h, want, readyTimeout); err != nil {
+		return fmt.Errorf("start keepalived on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
+	}
+	return nil
+}
+
+// waitServices waits until the director h's IPVS table has at least want
+// virtual services.
+func waitServices(h *topo.Host, want int, timeout time.Duration) error {
+	if want == 0 {
+		return nil
+	}
+	d, err := director.Open(h)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	deadline := time.Now().Add(timeout)
+	for {
+		t, err := d.Snapshot()
+		if err != nil {
+			return err
+		}
+		if len(t.Services) >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d virtual services in the IPVS table after %s", len(t.Services), want, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// StartLab starts keepalived on every director of the lab that Manages
+// names and where it does not run yet. Such a director needs nothing else
+// from the lab builder: before the first start StartLab empties its IPVS
+// table (`ipvsadm -C`), so that the table is keepalived's alone, and does
+// what keepalived does not — the mark rule of each firewall-mark service
+// (director.Mark) and each VIP no VRRP instance carries
+// (director.PlaceVIP).
+func StartLab(lab *topo.Lab) error {
+	for _, h := range lab.Hosts() {
+		if !Manages(lab.Spec, h.Name()) {
+			continue
+		}
+		if _, running, err := h.Process(ProcessName); err != nil {
+			return err
+		} else if running {
+			continue
+		}
+		if err := prepare(lab.Spec, h); err != nil {
+			return err
+		}
+		if err := StartNode(lab, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare readies a director for keepalived: an empty IPVS table, the
+// mark rules and the VIPs that are not VRRP's.
+func prepare(spec *topo.Spec, h *topo.Host) error {
+	d, err := director.Open(h)
+	if err != nil {
+		return err
+	}
+	err = d.Flush()
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("prepare %s for keepalived: %w", h.Name(), err)
+	}
+	for _, svc := range spec.Services {
+		if !slices.Contains(svc.Directors, h.Name()) {
+			continue
+		}
+		if svc.FWMark != 0 {
+			if err := director.Mark(h, svc); err != nil {
+				return err
+			}
+		}
+		if !vrrpCarries(spec, svc.VIP) {
+			if err := director.PlaceVIP(h, svc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// vrrpCarries tells whether a VRRP instance of the lab holds vip.
+func vrrpCarries(spec *topo.Spec, vip netip.Addr) bool {
+	for _, v := range spec.VRRP {
+		for _, p := range v.VIPs {
+			if p.Addr() == vip {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// StopLab stops keepalived gracefully on every director of the lab.
+func StopLab(lab *topo.Lab) error {
+	var errs []error
+	for _, h := range lab.Hosts() {
+		if Manages(lab.Spec, h.Name()) {
+			errs = append(errs, Stop(h))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Stop ends node h's keepalived gracefully: SIGTERM (a priority-0 advert,
+// VIPs dropped, virtual servers deleted), then SIGKILL of its group if it
+// is still there after StopGrace. It returns once keepalived is gone.
+// Stopping a keepalived that does not run is not an error. Equivalent
+// to: `systemctl stop keepalived`.
+func Stop(h *topo.Host) error { return h.StopProcess(ProcessName, StopGrace) }
+
+// Kill crashes node h's keepalived: SIGKILL to its whole process group,
+// so no advert is sent and its VIPs and IPVS rules stay behind.
+// Equivalent to: `pkill -9 keepalived` on that node.
+func Kill(h *topo.Host) error { return h.StopProcess(ProcessName, 0) }
+
+// Restart stops node h's keepalived gracefully and starts it again with a
+// freshly written configuration. Equivalent to: `systemctl restart
+// keepalived`.
+func Restart(lab *topo.Lab, h *topo.Host) error {
+	if err := Stop(h); err != nil {
+		return err
+	}
+	return StartNode(lab, h)
+}
+
+// Reload writes node h's configuration again (re-rendered from the lab,
+// or copied again from the file the node names) and sends keepalived
+// SIGHUP to re-read it. Equivalent to: `systemctl reload keepalived`.
+func Reload(lab *topo.Lab, h *topo.Host) error {
+	if _, err := WriteConfig(lab, h); err != nil {
+		return err
+	}
+	return h.SignalProcess(ProcessName, syscall.SIGHUP)
+}
+
+// Running tells whether node h's keepalived runs.
+func Running(h *topo.Host) (bool, error) {
+	_, running, err := h.Process(ProcessName)
+	return running, err
+}
+
+// waitReady waits for the pid files keepalived writes once its parent,
+// VRRP and checker processes are up (the last two only if conf has
+// instances or virtual servers), or for keepalived to exit.
+func waitReady(h *topo.Host, f Files, conf string, timeout time.Duration) error {
+	want := []string{f.PID}
+	if hasBlock(conf, "vrrp_instance") {
+		want = append(want, f.VRRPPID)
+	}
+	if hasBlock(conf, "virtual_server") {
+		want = append(want, f.CheckersPID)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		missing := want[:0:0]
+		for _, p := range want {
+			if _, err := os.Stat(p); err != nil {
+				missing = append(missing, filepath.Base(p))
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if _, running, err := h.Process(ProcessName); err != nil {
+			return err
+		} else if !running {
+			return errors.New("keepalived exited")
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no %s after %s", strings.Join(missing, ", "), timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// logTail quotes the end of keepalived's log for an error message.
+func logTail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return ""
+	}
+	const max = 2048
+	if len(data) > max {
+		data = data[len(data)-max:]
+	}
+	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
+}
+
+// hasBlock tells whether a line of conf opens a block of that keyword
+// (comments, after # or !, do not count).
+func hasBlock(conf, keyword string) bool {
+	for _, line := range strings.Split(conf, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == keyword {
+			return true
+		}
+	}
+	return false
+}
