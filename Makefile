@@ -11,7 +11,7 @@ GOLANGCI := $(BIN)/golangci-lint
 NATIVE_PKGS = $(shell $(GO) list ./... | grep -v /scenarios)
 REPORTS  := reports/out
 
-.PHONY: all build deps lab down test lint unit scenarios bench clean
+.PHONY: all build deps lab down test lint unit scenarios bench demo clean
 
 all: build
 
@@ -57,8 +57,16 @@ scenarios: build
 	cd scenarios && ../$(LVSLAB) vm --auto -- ../$(BIN)/scenarios.test \
 		-ginkgo.v -ginkgo.junit-report=../$(REPORTS)/junit.xml
 
+## bench: lab up/down times natively (and a guest boot), then requests/s
+## through each forwarding method's VIP, ours vs wrk, where IPVS is.
 bench: build
 	$(LVSLAB) bench --vm labs/*.yaml
+	$(LVSLAB) vm --auto -- $(LVSLAB) bench --throughput
+
+## demo: the teaching demo: one request through the NAT and the DR lab,
+## their hops side by side; pcaps in demo-pcaps/.
+demo: build
+	$(LVSLAB) vm --auto -- $(LVSLAB) demo nat-vs-dr
 
 clean:
 	rm -rf $(BIN) $(REPORTS)

@@ -65,7 +65,9 @@ func (r *runner) conn(ctx context.Context, src netip.Addr) (*conn, error) {
 	if c, ok := r.pool[src]; ok {
 		return c, nil
 	}
-	d := net.Dialer{Timeout: r.opts.Timeout}
+	// No TCP keep-alive probes: every request is short, and setting them up
+	// costs syscalls per connection.
+	d := net.Dialer{Timeout: r.opts.Timeout, KeepAlive: -1}
 	network := "tcp"
 	if r.opts.Protocol == UDPEcho {
 		network = "udp"
