@@ -51,11 +51,13 @@ $(GOLANGCI):
 unit:
 	$(GO) test -race -count=1 $(NATIVE_PKGS)
 
+# The whole checkout is the guest's shared work directory, so the binaries
+# in bin/ and the reports are seen on both sides.
 scenarios: build
 	$(GO) test -c -o $(BIN)/scenarios.test ./scenarios
 	mkdir -p $(REPORTS)
-	cd scenarios && ../$(LVSLAB) vm --auto -- ../$(BIN)/scenarios.test \
-		-ginkgo.v -ginkgo.junit-report=../$(REPORTS)/junit.xml
+	$(LVSLAB) vm --auto -- sh -c 'cd scenarios && exec ../$(BIN)/scenarios.test \
+		-ginkgo.v -ginkgo.junit-report=../$(REPORTS)/junit.xml'
 
 ## bench: lab up/down times natively (and a guest boot), then requests/s
 ## through each forwarding method's VIP, ours vs wrk, where IPVS is.

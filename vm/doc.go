@@ -17,8 +17,10 @@
 // top, so the guest sees the host's binaries and can still write anywhere;
 // writes outside the work directory vanish when the guest powers off. The
 // work directory ([Options.Dir], default the current one) is shared
-// read-write at the same absolute path. The guest mounts its own /tmp and
-// /run over the host's: share files through the work directory. It has no
+// read-write at the same absolute path. The guest mounts its own /run over
+// the host's (its namespaces and lab state are its own); the host's /tmp
+// stays readable through the overlay. Share what must come back through
+// the work directory. It has no
 // network card; its network namespaces, links and IPVS tables are its own,
 // so nothing a command does in the guest touches the host's network.
 //

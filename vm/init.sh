@@ -61,7 +61,10 @@ mkdir -p "$new/dev/pts" "$new/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$new/dev/pts"
 mount -t tmpfs tmpfs "$new/dev/shm"
 mount -t tmpfs -o mode=0755 tmpfs "$new/run"
-mount -t tmpfs -o mode=1777 tmpfs "$new/tmp"
+# With the overlay the host's /tmp stays visible (a checkout or build
+# there is readable; writes stay in the guest); without it /tmp must be
+# writable, so the guest gets its own.
+[ "$rw" = 1 ] || mount -t tmpfs -o mode=1777 tmpfs "$new/tmp"
 mkdir -p "$new/run/netns" "$new/run/lvslab"
 [ -d /sys/fs/cgroup ] && mount -t cgroup2 cgroup2 "$new/sys/fs/cgroup" 2>/dev/null
 
