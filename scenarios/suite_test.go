@@ -84,7 +84,30 @@ func upSpec(spec *topo.Spec, opts labup.Options) *topo.Lab {
 	lab, err := labup.Up(ctx(), spec, opts)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(topo.Destroy, lab.Name)
+	if !opts.TopologyOnly {
+		// Registered after the teardown, so it runs before it.
+		DeferCleanup(expectOracleAgrees, lab)
+	}
 	return lab
+}
+
+// expectOracleAgrees ends every spec that ran IPVS: on each director of
+// its lab, our reading of the table must equal Debian's ipvsadm -Ln run in
+// the same namespace. A spec that already failed, or tore its lab down,
+// is left alone.
+func expectOracleAgrees(lab *topo.Lab) {
+	if CurrentSpecReport().Failed() {
+		return
+	}
+	if _, err := topo.ReadState(lab.Name); err != nil {
+		return
+	}
+	for _, h := range lab.Hosts() {
+		if h.Spec.Role == topo.RoleDirector {
+			By("the oracle: ipvsadm -Ln on " + h.Name() + " agrees with our table")
+			expectAgrees(h, listView, "-Ln")
+		}
+	}
 }
 
 func up(file string, opts labup.Options) *topo.Lab {
