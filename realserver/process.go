@@ -20,8 +20,10 @@ const ProcessName = "server"
 // by `lvslab start NODE server`.
 const EchoPort = 7
 
-// readyTimeout bounds how long Start waits for the backend's sockets.
-const readyTimeout = 10 * time.Second
+// readyTimeout bounds how long Start waits for the backend's sockets. It
+// is generous: under an emulated guest kernel on a busy machine a Go
+// binary's first start, read over 9p, can take seconds.
+const readyTimeout = 30 * time.Second
 
 // Binary is the lvslab executable that runs backends: $LVSLAB_BIN, else
 // the running executable (right for the CLI; tests build bin/lvslab).
@@ -159,7 +161,8 @@ func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error
 			return errors.New("backend exited")
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("backend not listening on %s after %s", strings.Join(missing, ", "), timeout)
+			pid, _, _ := h.Process(ProcessName)
+			return fmt.Errorf("backend not listening on %s after %s (%s)", strings.Join(missing, ", "), timeout, describe(pid))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -246,4 +249,23 @@ func logTail(path string) string {
 		data = data[len(data)-max:]
 	}
 	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
+}
+
+// describe says what a process is doing, for a backend that never
+// listened: its command, state and the kernel function it waits in.
+func describe(pid int) string {
+	read := func(name string) string {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
+		if err != nil {
+			return "?"
+		}
+		return strings.TrimSpace(string(data))
+	}
+	state := "?"
+	for _, line := range strings.Split(read("status"), "\n") {
+		if v, ok := strings.CutPrefix(line, "State:"); ok {
+			state = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("pid %d %s, state %s, waiting in %s", pid, read("comm"), state, read("wchan"))
 }
