@@ -102,7 +102,7 @@ func (r *runner) http(c *conn, ev *Event) (keep bool, err error) {
 	if r.opts.KeepAlive {
 		connection = "keep-alive"
 	}
-	req := "GET / HTTP/1.1\r\nHost: " + hostHeader(r.opts.Target) +
+	req := "GET / HTTP/1.1\r\nHost: " + HostHeader(r.opts.Target) +
 		"\r\nUser-Agent: lvslab-client\r\nAccept: */*\r\nConnection: " + connection + "\r\n\r\n"
 	if _, err := io.WriteString(c.c, req); err != nil {
 		return false, err
@@ -148,7 +148,9 @@ func parseBody(body string, ev *Event) {
 	}
 }
 
-func hostHeader(t netip.AddrPort) string {
+// HostHeader is how a target is written in an HTTP Host header or URL:
+// the port is left out when it is 80, and IPv6 addresses are bracketed.
+func HostHeader(t netip.AddrPort) string {
 	if t.Port() == 80 {
 		if t.Addr().Is6() {
 			return "[" + t.Addr().String() + "]"

@@ -291,7 +291,7 @@ func measureOurs(ctx context.Context, h *topo.Host, addr netip.AddrPort, d time.
 func measureWrk(ctx context.Context, h *topo.Host, addr netip.AddrPort, d time.Duration) (tpRate, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+15*time.Second)
 	defer cancel()
-	url := "http://" + wrkHost(addr) + "/"
+	url := "http://" + client.HostHeader(addr) + "/"
 	secs := strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second)))
 	out, err := h.Command(ctx, "wrk", "-t1", "-c1", "-d"+secs+"s", "--latency",
 		"-H", "Connection: close", url).CombinedOutput()
@@ -299,16 +299,6 @@ func measureWrk(ctx context.Context, h *topo.Host, addr netip.AddrPort, d time.D
 		return tpRate{}, fmt.Errorf("wrk: %w: %s", err, out)
 	}
 	return parseWrk(string(out))
-}
-
-func wrkHost(a netip.AddrPort) string {
-	if a.Port() == 80 {
-		if a.Addr().Is6() {
-			return "[" + a.Addr().String() + "]"
-		}
-		return a.Addr().String()
-	}
-	return a.String()
 }
 
 // parseWrk reads wrk's summary: "Requests/sec: N", "R requests in …",
