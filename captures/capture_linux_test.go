@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/captures"
-	"github.com/lvslab/lvslab/internal/leakcheck"
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -24,38 +23,13 @@ import (
 // talks to a real server's own address through the router) and capture
 // on every link.
 
-func labPrefix() string { return fmt.Sprintf("c%d-", os.Getpid()%100000) }
+func labPrefix() string { return labtest.LabPrefix("c") }
 
 // buildDR stands up dr.yaml's network under a unique name, registering
 // its teardown and a check that nothing is left behind.
 func buildDR(t *testing.T, base string) *topo.Lab {
 	t.Helper()
-	testutil.NeedNetns(t)
-	before, err := leakcheck.Take(labPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := topo.Load("../labs/dr.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab, err := topo.Build(context.Background(), spec, topo.BuildOptions{Name: labPrefix() + base, Owner: os.Getpid()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := topo.Destroy(lab.Name); err != nil && !errors.Is(err, topo.ErrNoLab) {
-			t.Errorf("destroy: %v", err)
-		}
-		after, err := leakcheck.Take(labPrefix())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := leakcheck.Diff(before, after); d != "" {
-			t.Errorf("lab %s left changes:\n%s", lab.Name, d)
-		}
-	})
-	return lab
+	return labtest.BuildLab(t, "../labs/dr.yaml", labPrefix(), base)
 }
 
 func host(t *testing.T, lab *topo.Lab, node string) *topo.Host {

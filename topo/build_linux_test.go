@@ -3,7 +3,6 @@ package topo_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,48 +13,23 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/internal/leakcheck"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
-// build stands up a lab file under a name unique to this test process,
-// registering its teardown, and checks afterwards that the root namespace
-// is as it was.
-func build(t *testing.T, file, name string) *topo.Lab {
-	t.Helper()
-	testutil.NeedNetns(t)
-	before, err := leakcheck.Take(labPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := topo.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab, err := topo.Build(context.Background(), spec, topo.BuildOptions{Name: name, Owner: os.Getpid()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := topo.Destroy(lab.Name); err != nil && !errors.Is(err, topo.ErrNoLab) {
-			t.Errorf("destroy: %v", err)
-		}
-		after, err := leakcheck.Take(labPrefix())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := leakcheck.Diff(before, after); d != "" {
-			t.Errorf("lab %s left the root namespace changed:\n%s", lab.Name, d)
-		}
-	})
-	return lab
-}
-
 // labPrefix starts the name of every lab this test process builds.
-func labPrefix() string { return fmt.Sprintf("t%d-", os.Getpid()%100000) }
+func labPrefix() string { return labtest.LabPrefix("t") }
 
 func labName(base string) string { return labPrefix() + base }
+
+// build stands up a lab file under a name unique to this test process,
+// registering its teardown and a check of the root namespace after it.
+func build(t *testing.T, file, name string) *topo.Lab {
+	t.Helper()
+	return labtest.BuildLab(t, file, labPrefix(), strings.TrimPrefix(name, labPrefix()))
+}
 
 func TestBuildEveryLab(t *testing.T) {
 	files, err := filepath.Glob("../labs/*.yaml")
