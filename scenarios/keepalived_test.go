@@ -134,6 +134,16 @@ type switchover struct {
 // again.
 func watchSwitchover(lab *topo.Lab, c *topo.Host, target netip.AddrPort, newMaster string, action func()) switchover {
 	GinkgoHelper()
+	return watchTakeover(c, target, newMaster, func(ctx context.Context) (time.Duration, error) {
+		return keepalived.WaitMaster(ctx, lab, target.Addr(), newMaster)
+	}, action)
+}
+
+// watchTakeover is watchSwitchover with its own wait for the new master
+// (after a crash the dead master keeps the VIP: the new one holds it
+// too, not alone).
+func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait func(context.Context) (time.Duration, error), action func()) switchover {
+	GinkgoHelper()
 	const run = 10 * time.Second
 	type ran struct {
 		res *client.Result
@@ -156,7 +166,7 @@ func watchSwitchover(lab *topo.Lab, c *topo.Host, target netip.AddrPort, newMast
 	took := make(chan time.Duration, 1)
 	go func() {
 		defer GinkgoRecover()
-		d, err := keepalived.WaitMaster(ctx, lab, target.Addr(), newMaster)
+		d, err := wait(ctx)
 		if err != nil {
 			d = -1
 		}
@@ -274,10 +284,30 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 	})
 
 	It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), func() {
+		w := watchVRRP(lab, "client", "eth0")
+		var stopped time.Time
 		sw := watchSwitchover(lab, cli, target, "lvs02", func() {
 			By("systemctl stop keepalived on lvs01")
+			stopped = time.Now()
 			Expect(keepalived.Stop(lvs01)).To(Succeed())
 		})
+		adverts, _ := w.stop()
+
+		By("the capture holds lvs01's priority-0 advert, then lvs02's first advert about its skew later")
+		var zero []time.Time
+		for _, a := range advertsFrom(adverts, addressOf(spec, "lvs01", "eth0")) {
+			if a.Priority == 0 && !a.Time.Before(stopped) {
+				zero = append(zero, a.Time)
+			}
+		}
+		Expect(zero).NotTo(BeEmpty(), "no priority-0 advert from lvs01 after SIGTERM in %d adverts", len(adverts))
+		first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), zero[0])
+		Expect(ok).To(BeTrue(), "lvs02 sent no advert after lvs01's priority 0")
+		record("graceful failover on the wire",
+			"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
+			zero[0].Sub(stopped).Round(time.Millisecond), first.Priority, first.Time.Sub(zero[0]).Round(time.Millisecond),
+			backup.Priority, skew(backup.Priority).Round(time.Millisecond))
+		Expect(first.Time.Sub(zero[0])).To(BeNumerically("<", skew(backup.Priority)+kaSlack))
 		formula := skew(backup.Priority)
 		record("graceful failover",
 			"VIP on lvs02 %s after SIGTERM; client's first success %s after it (%d requests failed); formula: backup skew (256-%d)/256 = %s",
@@ -357,6 +387,67 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		Expect(res.Errors).To(BeEmpty())
 		Expect(res.Tally).To(Equal(map[string]int{"web01": 10, "web02": 10}))
 		expectAlternation(res)
+	})
+
+	It("moves the VIP to the BACKUP Master_Down_Interval after the MASTER's last advert when its keepalived crashes (SIGKILL)", Label("failover"), func() {
+		By("lvs01 is MASTER again (preemption)")
+		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
+		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
+			Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before the crash")
+
+		w := watchVRRP(lab, "client", "eth0")
+		var killed time.Time
+		sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
+			return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
+		}, func() {
+			By("pkill -9 keepalived on lvs01")
+			killed = time.Now()
+			Expect(keepalived.Kill(lvs01)).To(Succeed())
+		})
+		adverts, garps := w.stop()
+
+		By("no priority-0 advert: SIGKILL sends nothing (the negative control of the graceful stop's)")
+		from01 := advertsFrom(adverts, addressOf(spec, "lvs01", "eth0"))
+		Expect(from01).NotTo(BeEmpty())
+		for _, a := range from01 {
+			Expect(a.Priority).NotTo(BeZero(), "lvs01 sent a priority-0 advert at %s though it was killed", a.Time)
+		}
+
+		By("lvs02's first advert comes Master_Down_Interval after lvs01's last one")
+		last := from01[len(from01)-1]
+		first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), last.Time)
+		Expect(ok).To(BeTrue(), "lvs02 never advertised after lvs01's last advert")
+		took := first.Time.Sub(last.Time)
+		formula := masterDown(advert, backup.Priority)
+		record("crash failover",
+			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); client's first success %s after the kill (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
+			killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
+			sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
+		Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
+		Expect(took).To(BeNumerically("<", formula+kaSlack))
+
+		By("lvs02 sent gratuitous ARPs for the VIP from its MAC; the client's neighbour entry now holds that MAC")
+		mac02 := topo.MAC("lvs02", "eth0")
+		g := garpsFor(garps, vip, mac02, last.Time)
+		Expect(g).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s in %d GARPs", vip, mac02, len(garps))
+		record("crash failover GARP", "%d gratuitous ARPs for %s at %s, the first %s after lvs02's first advert (keepalived: 5 at once, 5 more after 5 s)",
+			len(g), vip, mac02, g[0].Time.Sub(first.Time).Round(time.Millisecond))
+		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(2 * time.Second).Should(Equal(mac02.String()))
+
+		By("the dead node keeps the VIP and its virtual server (nothing removed them)")
+		holders, err := keepalived.VIPHolder(lab, vip)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(holders).To(Equal([]string{"lvs01", "lvs02"}))
+		Expect(realServers(lvs01, target)).NotTo(BeNil(), "lvs01's virtual server should outlive its keepalived")
+		Expect(vrrpState(lvs01).State).To(Equal(keepalived.StateStopped))
+		Expect(vrrpState(lvs02).State).To(Equal(keepalived.StateMaster))
+
+		By("requests still succeed")
+		// Not a strict alternation: lvs01's kernel still holds the VIP
+		// and its IPVS table, answers ARP for the VIP, and forwards
+		// whatever reaches it with its own rr position.
+		res := send(cli, "after crash", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
 	})
 })
 

@@ -14,6 +14,9 @@ const (
 	DefaultDelayLoop          = 60
 	DefaultRetry              = 1
 	DefaultDelayBeforeRetry   = 1
+	DefaultScriptInterval     = 1 // vrrp_script interval
+	DefaultScriptFall         = 1
+	DefaultScriptRise         = 1
 )
 
 // DefaultNetmask is the persistence granularity when none is given
@@ -33,6 +36,8 @@ var DefaultNetmask = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 //   - check: connect_timeout 5, delay_loop 60, retry 1,
 //     delay_before_retry 1 (keepalived's); warmup stays unset
 //   - vrrp: advert_int 1; no auth unless given
+//   - vrrp_scripts: interval 1, fall 1, rise 1 (keepalived's); weight
+//     stays 0 unless given
 func (s *Spec) SetDefaults() {
 	svcKeys := elemKeys(serviceNames(s.Services))
 	for i, svc := range s.Services {
@@ -85,6 +90,20 @@ func (s *Spec) SetDefaults() {
 		}
 		setInt(s, join(join("vrrp", vKeys[i]), "advert_int"), &v.AdvertInt, DefaultAdvertInt)
 	}
+	scKeys := elemKeys(scriptNames(s.VRRPScripts))
+	for i, sc := range s.VRRPScripts {
+		if sc == nil {
+			continue
+		}
+		base := join("vrrp_scripts", scKeys[i])
+		setInt(s, join(base, "interval"), &sc.Interval, DefaultScriptInterval)
+		setInt(s, join(base, "fall"), &sc.Fall, DefaultScriptFall)
+		setInt(s, join(base, "rise"), &sc.Rise, DefaultScriptRise)
+	}
+}
+
+func scriptNames(l []*VRRPScript) []string {
+	return names(l, func(x *VRRPScript) string { return x.Name })
 }
 
 func setString(s *Spec, path string, f *string, def string) {

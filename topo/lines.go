@@ -8,7 +8,7 @@ import (
 
 // Paths name a place in a lab file for Line and for problems. A path is the
 // YAML keys from the top, joined by dots; list elements that have a name
-// (segments, nodes, interfaces, services, vrrp) or a node (realservers,
+// (segments, nodes, interfaces, services, vrrp, vrrp_scripts) or a node (realservers,
 // members) are keyed by it, other list elements by [index]:
 //
 //	name
@@ -74,6 +74,8 @@ var collections = map[string]string{
 	"nodes":    "node",
 	"services": "service",
 	"vrrp":     "vrrp",
+	// vrrp_scripts: one object is a vrrp_script.
+	"vrrp_scripts": "vrrp_script",
 }
 
 // objectField splits a path into the object a problem is about and the field

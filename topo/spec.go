@@ -17,6 +17,9 @@ type Spec struct {
 	Nodes    []*Node    `yaml:"nodes"`
 	Services []*Service `yaml:"services"`
 	VRRP     []*VRRP    `yaml:"vrrp"`
+	// VRRPScripts are keepalived's vrrp_script blocks: checks a VRRP
+	// instance tracks (VRRP.TrackScripts) to change its priority.
+	VRRPScripts []*VRRPScript `yaml:"vrrp_scripts"`
 	// Allow names deliberately broken setups the validator otherwise
 	// rejects, for teaching labs: AllowDRCrossSegment, AllowNATGateway.
 	Allow []string `yaml:"allow"`
@@ -156,6 +159,37 @@ type VRRP struct {
 	Auth      *Auth          `yaml:"auth"`
 	VIPs      []netip.Prefix `yaml:"vips"`
 	Members   []*Member      `yaml:"members"`
+	// Unicast sends the adverts to the other members' addresses on
+	// Interface (unicast_src_ip, unicast_peer) instead of the multicast
+	// group 224.0.0.18.
+	Unicast bool `yaml:"unicast"`
+	// TrackScripts names the vrrp_scripts whose result changes this
+	// instance's priority (track_script).
+	TrackScripts []string `yaml:"track_scripts"`
+	// SyncDaemon is the interface of the kernel's connection sync daemon
+	// (global_defs lvs_sync_daemon IFACE INSTANCE): master daemon while
+	// this instance is MASTER, backup daemon otherwise. At most one
+	// instance per director.
+	SyncDaemon string `yaml:"sync_daemon"`
+	// Notify is a program keepalived runs on each state change of the
+	// instance, with the arguments INSTANCE NAME STATE PRIORITY (notify).
+	Notify string `yaml:"notify"`
+}
+
+// VRRPScript is a keepalived vrrp_script: a command run every Interval
+// seconds. After Fall failures in a row it is down, after Rise successes
+// up again. While down, a tracking instance's priority changes by Weight
+// (negative lowers it); with Weight 0 the instance goes to FAULT.
+type VRRPScript struct {
+	Name     string `yaml:"name"`
+	Script   string `yaml:"script"` // an absolute path, then arguments
+	Interval int    `yaml:"interval"`
+	// Timeout is how long a run may take before it counts as failed
+	// (keepalived's default: Interval).
+	Timeout int `yaml:"timeout"`
+	Weight  int `yaml:"weight"`
+	Fall    int `yaml:"fall"`
+	Rise    int `yaml:"rise"`
 }
 
 // Auth is VRRP authentication, e.g. PASS 1111.

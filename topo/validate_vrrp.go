@@ -1,6 +1,10 @@
 package topo
 
-import "slices"
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+)
 
 // VRRP states a member starts in.
 const (
@@ -17,8 +21,15 @@ const (
 // MaxAuthPass is the longest VRRP password; keepalived cuts longer ones.
 const MaxAuthPass = 8
 
+// MaxScriptWeight bounds a vrrp_script's weight (keepalived: -253..253).
+const MaxScriptWeight = 253
+
 func (v *validator) vrrps() {
+	v.vrrpScripts()
 	vrids := map[uint8]string{}
+	// syncs maps a director to the instance whose sync daemon it runs:
+	// keepalived has one lvs_sync_daemon per configuration.
+	syncs := map[string]string{}
 	for i, x := range v.s.VRRP {
 		base := join("vrrp", v.vrrpKeys[i])
 		if x == nil {
@@ -57,12 +68,78 @@ func (v *validator) vrrps() {
 			}
 		}
 		v.members(x, base)
+		v.tracks(x, base)
+		if x.Notify != "" && !filepath.IsAbs(strings.Fields(x.Notify)[0]) {
+			v.add(join(base, "notify"), "notify %q does not start with an absolute path (keepalived's script security wants one)", x.Notify)
+		}
+		if x.SyncDaemon != "" {
+			for _, m := range x.Members {
+				if m == nil {
+					continue
+				}
+				if first, dup := syncs[m.Node]; dup {
+					v.add(join(base, "sync_daemon"), "director %s already runs the sync daemon of instance %s (keepalived has one lvs_sync_daemon)", m.Node, first)
+					continue
+				}
+				syncs[m.Node] = x.Name
+			}
+		}
+	}
+}
+
+// vrrpScripts checks the vrrp_script blocks.
+func (v *validator) vrrpScripts() {
+	keys := elemKeys(scriptNames(v.s.VRRPScripts))
+	for i, sc := range v.s.VRRPScripts {
+		base := join("vrrp_scripts", keys[i])
+		if sc == nil {
+			v.add(base, "empty vrrp_script entry")
+			continue
+		}
+		v.name("vrrp_scripts", base, sc.Name, pathSafe, "vrrp_script")
+		switch f := strings.Fields(sc.Script); {
+		case len(f) == 0:
+			v.add(join(base, "script"), "a vrrp_script needs a script (the command to run)")
+		case !filepath.IsAbs(f[0]):
+			v.add(join(base, "script"), "script %q does not start with an absolute path (keepalived's script security wants one)", sc.Script)
+		}
+		if sc.Interval < 1 {
+			v.add(join(base, "interval"), "interval %d is below 1 second", sc.Interval)
+		}
+		if sc.Timeout < 0 {
+			v.add(join(base, "timeout"), "timeout %d is negative", sc.Timeout)
+		}
+		if sc.Weight < -MaxScriptWeight || sc.Weight > MaxScriptWeight {
+			v.add(join(base, "weight"), "weight %d is out of range %d..%d", sc.Weight, -MaxScriptWeight, MaxScriptWeight)
+		}
+		if sc.Fall < 1 {
+			v.add(join(base, "fall"), "fall %d is below 1", sc.Fall)
+		}
+		if sc.Rise < 1 {
+			v.add(join(base, "rise"), "rise %d is below 1", sc.Rise)
+		}
+	}
+}
+
+// tracks checks an instance's track_scripts.
+func (v *validator) tracks(x *VRRP, base string) {
+	for j, name := range x.TrackScripts {
+		p := index(join(base, "track_scripts"), j)
+		switch {
+		case !slices.ContainsFunc(v.s.VRRPScripts, func(sc *VRRPScript) bool { return sc != nil && sc.Name == name }):
+			v.add(p, "unknown vrrp_script %q (define it under vrrp_scripts)", name)
+		case slices.Index(x.TrackScripts, name) < j:
+			v.add(p, "vrrp_script %s is tracked twice", name)
+		}
 	}
 }
 
 func (v *validator) members(x *VRRP, base string) {
 	if len(x.Members) == 0 {
 		v.add(join(base, "members"), "a vrrp instance needs members (its directors)")
+	}
+	if x.Unicast && len(x.Members) == 1 {
+		v.add(join(base, "unicast"), "unicast needs at least two members (each one's peers are the others)")
 	}
 	keys := elemKeys(names(x.Members, func(m *Member) string { return m.Node }))
 	coll := join(base, "members")
@@ -88,6 +165,8 @@ func (v *validator) members(x *VRRP, base string) {
 		}
 		if m.PreemptDelay < 0 || m.PreemptDelay > 1000 {
 			v.add(join(mb, "preempt_delay"), "preempt_delay %d is out of range 0..1000", m.PreemptDelay)
+		} else if m.PreemptDelay > 0 && m.State != StateBackup {
+			v.add(join(mb, "preempt_delay"), "preempt_delay needs state BACKUP (keepalived ignores it on a MASTER)")
 		}
 		np := join(mb, "node")
 		n := v.s.node(m.Node)
@@ -110,6 +189,12 @@ func (v *validator) members(x *VRRP, base string) {
 		if i < 0 {
 			v.add(np, "node %s has no interface %s", m.Node, x.Interface)
 			continue
+		}
+		if x.Unicast && len(n.Interfaces[i].Addresses) == 0 {
+			v.add(np, "node %s has no address on %s to send unicast adverts from", m.Node, x.Interface)
+		}
+		if x.SyncDaemon != "" && !slices.ContainsFunc(n.Interfaces, func(ifc *Interface) bool { return ifc != nil && ifc.Name == x.SyncDaemon }) {
+			v.add(join(base, "sync_daemon"), "node %s has no interface %s for the sync daemon", m.Node, x.SyncDaemon)
 		}
 		switch seg := n.Interfaces[i].Segment; {
 		case segment == "":

@@ -10,6 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
 )
@@ -20,7 +21,8 @@ func newStatusCmd() *cobra.Command {
 		Short: "Show a lab's nodes, interfaces, addresses, MACs and routes",
 		Long: `Show each node of a lab as the kernel sees it: interfaces with their MAC,
 state and addresses, and routes. For directors, the IPVS table too when the
-kernel has IPVS.`,
+kernel has IPVS, and each VRRP instance's state and effective priority as
+the director's keepalived last logged them (STOPPED when it does not run).`,
 		Example: `  lvslab status
   lvslab status dr`,
 		Args: cobra.MaximumNArgs(1),
@@ -82,6 +84,23 @@ func printHost(w io.Writer, h *topo.Host, ipvs bool) error {
 	}
 	for _, r := range routes {
 		fmt.Fprintf(w, "  route %s\n", routeString(nl, r))
+	}
+	if h.Spec.Role == topo.RoleDirector {
+		insts, err := keepalived.States(h)
+		if err != nil {
+			return err
+		}
+		for _, in := range insts {
+			state := in.State
+			if state == "" {
+				state = "starting"
+			}
+			fmt.Fprintf(w, "  vrrp %-8s %-8s priority %d", in.Name, state, in.Priority)
+			if in.Priority != in.Configured {
+				fmt.Fprintf(w, " (configured %d)", in.Configured)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if ipvs && h.Spec.Role == topo.RoleDirector {
 		snap, err := director.Snapshot(h)

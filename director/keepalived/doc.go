@@ -29,5 +29,10 @@
 //
 // [VIPHolder] lists the directors that hold a VIP right now (their
 // address lists, read over netlink); [WaitMaster] waits until exactly one
-// named director does.
+// named director does, [WaitHolds] until a named director is among them
+// (after a crash the dead master keeps the VIP). [States] gives each VRRP
+// instance's state (MASTER, BACKUP, FAULT, STOPPED) and effective
+// priority as keepalived last logged them — its own account, so it works
+// for verbatim configurations too and needs no notify script; this is
+// what `lvslab status` prints.
 package keepalived

@@ -84,3 +84,28 @@ func WaitMaster(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string)
 		}
 	}
 }
+
+// WaitHolds waits until node is one of the directors holding vip (after
+// a crash the dead master keeps it too), and returns when it saw that,
+// measured from the call.
+func WaitHolds(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string) (time.Duration, error) {
+	start := time.Now()
+	var last []string
+	for {
+		holders, err := VIPHolder(lab, vip)
+		if err != nil {
+			return 0, err
+		}
+		if slices.Contains(holders, node) {
+			return time.Since(start), nil
+		}
+		last = holders
+		t := time.NewTimer(pollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, fmt.Errorf("wait for %s to hold %s: %w (held by %v)", node, vip, ctx.Err(), last)
+		case <-t.C:
+		}
+	}
+}

@@ -45,8 +45,12 @@ func Manages(spec *topo.Spec, node string) bool {
 // The rendered file has, in the lab file's order:
 //
 //	global_defs     router_id NODE, enable_script_security, script_user
-//	                root, keepalived's default gratuitous-ARP settings
-//	vrrp_instance   per VRRP instance the node is a member of
+//	                root, keepalived's default gratuitous-ARP settings,
+//	                lvs_sync_daemon IFACE INSTANCE (sync_daemon)
+//	vrrp_script     per script an instance of the node tracks
+//	vrrp_instance   per VRRP instance the node is a member of, with
+//	                unicast_src_ip/unicast_peer (unicast: true), notify
+//	                and track_script
 //	virtual_server  per service the node directs, each real server with
 //	                the service's check (TCP_CHECK, HTTP_GET, MISC_CHECK)
 func Render(spec *topo.Spec, node string) (string, error) {
@@ -71,12 +75,16 @@ func Render(spec *topo.Spec, node string) (string, error) {
 		w.line(0, "# following %s", spec.Doc)
 	}
 	w.blank()
-	renderGlobal(w, node)
+	renderGlobal(w, spec, node)
+	for _, sc := range trackedScripts(spec, node) {
+		w.blank()
+		renderScript(w, sc)
+	}
 	for _, v := range spec.VRRP {
 		for _, m := range v.Members {
 			if m != nil && m.Node == node {
 				w.blank()
-				renderVRRP(w, v, m)
+				renderVRRP(w, spec, v, m)
 			}
 		}
 	}
@@ -103,19 +111,81 @@ func ConfigSource(spec *topo.Spec, n *topo.Node) string {
 	return filepath.Join(filepath.Dir(spec.File), n.Keepalived)
 }
 
-func renderGlobal(w *writer, node string) {
+func renderGlobal(w *writer, spec *topo.Spec, node string) {
 	w.open(0, "global_defs")
 	w.line(1, "router_id %s", node)
+	// vrrp_script, notify and MISC_CHECK programs run as root; keepalived
+	// checks that no one else can change them.
 	w.line(1, "enable_script_security")
 	w.line(1, "script_user root")
 	// keepalived's defaults, written out: 5 gratuitous ARPs on becoming
 	// MASTER, 5 more 5 s later.
 	w.line(1, "vrrp_garp_master_delay 5")
 	w.line(1, "vrrp_garp_master_repeat 5")
+	for _, v := range spec.VRRP {
+		if v.SyncDaemon != "" && member(v, node) != nil {
+			// The kernel's master sync daemon while the instance is
+			// MASTER, its backup daemon otherwise.
+			w.line(1, "lvs_sync_daemon %s %s", v.SyncDaemon, v.Name)
+			break // validation allows one per director
+		}
+	}
 	w.close(0)
 }
 
-func renderVRRP(w *writer, v *topo.VRRP, m *topo.Member) {
+// member is node's entry in the instance v, or nil.
+func member(v *topo.VRRP, node string) *topo.Member {
+	for _, m := range v.Members {
+		if m != nil && m.Node == node {
+			return m
+		}
+	}
+	return nil
+}
+
+// trackedScripts are the vrrp_scripts that an instance node is a member
+// of tracks, in the lab file's order.
+func trackedScripts(spec *topo.Spec, node string) []*topo.VRRPScript {
+	var out []*topo.VRRPScript
+	for _, sc := range spec.VRRPScripts {
+		for _, v := range spec.VRRP {
+			if member(v, node) != nil && slices.Contains(v.TrackScripts, sc.Name) {
+				out = append(out, sc)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func renderScript(w *writer, sc *topo.VRRPScript) {
+	w.open(0, "vrrp_script %s", sc.Name)
+	w.line(1, "script %s", strconv.Quote(sc.Script))
+	w.line(1, "interval %d", sc.Interval)
+	if sc.Timeout > 0 {
+		w.line(1, "timeout %d", sc.Timeout)
+	}
+	if sc.Weight != 0 {
+		w.line(1, "weight %d", sc.Weight)
+	}
+	w.line(1, "fall %d", sc.Fall)
+	w.line(1, "rise %d", sc.Rise)
+	w.close(0)
+}
+
+// addressOn is node's first address on its interface iface, or "".
+func addressOn(spec *topo.Spec, node, iface string) string {
+	if n := findNode(spec, node); n != nil {
+		for _, ifc := range n.Interfaces {
+			if ifc.Name == iface && len(ifc.Addresses) > 0 {
+				return ifc.Addresses[0].Addr().String()
+			}
+		}
+	}
+	return ""
+}
+
+func renderVRRP(w *writer, spec *topo.Spec, v *topo.VRRP, m *topo.Member) {
 	w.open(0, "vrrp_instance %s", v.Name)
 	w.line(1, "state %s", m.State)
 	w.line(1, "interface %s", v.Interface)
@@ -137,11 +207,31 @@ func renderVRRP(w *writer, v *topo.VRRP, m *topo.Member) {
 		w.line(2, "auth_pass %s", a.Pass)
 		w.close(1)
 	}
+	if v.Unicast {
+		w.line(1, "unicast_src_ip %s", addressOn(spec, m.Node, v.Interface))
+		w.open(1, "unicast_peer")
+		for _, o := range v.Members {
+			if o != m {
+				w.line(2, "%s", addressOn(spec, o.Node, v.Interface))
+			}
+		}
+		w.close(1)
+	}
 	w.open(1, "virtual_ipaddress")
 	for _, p := range v.VIPs {
 		w.line(2, "%s dev %s", p, v.Interface)
 	}
 	w.close(1)
+	if len(v.TrackScripts) > 0 {
+		w.open(1, "track_script")
+		for _, name := range v.TrackScripts {
+			w.line(2, "%s", name)
+		}
+		w.close(1)
+	}
+	if v.Notify != "" {
+		w.line(1, "notify %s", strconv.Quote(v.Notify))
+	}
 	w.close(0)
 }
 

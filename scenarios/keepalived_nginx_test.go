@@ -1,0 +1,111 @@
+package scenarios_test
+
+import (
+	"net/netip"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/internal/labup"
+	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// perSource is who answered each source address; a source answered by
+// two servers maps to "" (persistence broken).
+func perSource(res *client.Result) map[netip.Addr]string {
+	out := map[netip.Addr]string{}
+	for _, e := range res.Replies() {
+		src := e.Source.Addr()
+		if s, ok := out[src]; ok && s != e.Server {
+			out[src] = ""
+			continue
+		}
+		out[src] = e.Server
+	}
+	return out
+}
+
+// expectPersistentSplit checks seed 000's "-s rr -p 5" from several
+// client addresses: each address sticks to one server, and the addresses
+// are dealt round-robin, so the two servers get half of them each.
+func expectPersistentSplit(res *client.Result, sources []netip.Addr) {
+	GinkgoHelper()
+	Expect(res.Errors).To(BeEmpty())
+	got := perSource(res)
+	Expect(got).To(HaveLen(len(sources)))
+	count := map[string]int{}
+	for src, s := range got {
+		Expect(s).NotTo(BeEmpty(), "%s was answered by both servers: persistence broken", src)
+		count[s]++
+	}
+	Expect(count).To(Equal(map[string]int{"nginx171": len(sources) / 2, "nginx172": len(sources) / 2}))
+}
+
+var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yaml)", Label("keepalived", "failover", "health"), func() {
+	It("balances rr with -p 5 persistence, survives the master's stop and start, drops a stopped nginx and takes it back", func() {
+		spec := loadLab("lvs-nginx.yaml")
+		// The document's checker (6, 3, 3, 3) takes up to 27 s to drop a
+		// server; smaller timers keep the spec short.
+		check := spec.Services[0].Check
+		check.DelayLoop, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry = 2, 1, 1, 1
+		first := addAddresses(spec, "client", "192.168.1.21/24", "192.168.1.22/24", "192.168.1.23/24", "192.168.1.24/24")
+		fresh := addAddresses(spec, "client", "192.168.1.25/24", "192.168.1.26/24", "192.168.1.27/24", "192.168.1.28/24")
+		lab := upSpec(spec, labup.Options{})
+		startKeepalived(lab)
+		vrrp := spec.VRRP[0]
+		vip, advert := vrrp.VIPs[0].Addr(), vrrp.AdvertInt
+		target := serviceVIP(spec)
+		master, backup := vrrp.Members[0], vrrp.Members[1]
+		lvs151, cli := host(lab, "lvs151"), host(lab, "client")
+		dirs := []*topo.Host{lvs151, host(lab, "lvs152")}
+		rs := spec.Services[0].RealServers
+		rip171, rip172 := rs[0].RIP.String(), rs[1].RIP.String()
+		waitMaster(lab, vip, "lvs151", masterDown(advert, master.Priority)+10*time.Second)
+		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, 10*time.Second)
+
+		By("1. www.lvs.com answers from 171 and 172 in turn; each client address sticks to one (-p 5)")
+		res := send(cli, "seed 000 step 1", client.Options{Target: target, Requests: 12, Sources: first})
+		expectPersistentSplit(res, first)
+
+		By("2. systemctl stop keepalived on lvs151: lvs152 holds the VIP and serves")
+		stop := time.Now()
+		Expect(keepalived.Stop(lvs151)).To(Succeed())
+		waitHolders(lab, vip, []string{"lvs152"}, skew(backup.Priority)+kaSlack)
+		took := time.Since(stop)
+		record("seed 000 step 2", "lvs152 held the VIP alone %s after the stop command; formula: its skew (256-%d)/256 = %s",
+			took.Round(time.Millisecond), backup.Priority, skew(backup.Priority).Round(time.Millisecond))
+		Expect(took).To(BeNumerically("<", skew(backup.Priority)+kaSlack))
+		res = send(cli, "seed 000 step 2", client.Options{Target: target, Requests: 8, Sources: first})
+		Expect(res.Errors).To(BeEmpty())
+
+		By("3. systemctl start keepalived on lvs151: it takes the VIP back")
+		start := time.Now()
+		Expect(keepalived.StartNode(lab, lvs151)).To(Succeed())
+		up := time.Since(start)
+		took = waitHolders(lab, vip, []string{"lvs151"}, masterDown(advert, master.Priority)+10*time.Second)
+		record("seed 000 step 3", "lvs151 held the VIP alone %s after keepalived was up (%s after the start command); formula: Master_Down_Interval %s",
+			took.Round(time.Millisecond), (up + took).Round(time.Millisecond), masterDown(advert, master.Priority).Round(time.Millisecond))
+		Expect(took).To(BeNumerically("<", masterDown(advert, master.Priority)+kaSlack))
+		res = send(cli, "seed 000 step 3", client.Options{Target: target, Requests: 8, Sources: first})
+		Expect(res.Errors).To(BeEmpty())
+
+		By("4. stop nginx on 171: both directors drop it, every client address gets 172")
+		Expect(realserver.Stop(host(lab, "nginx171"), 0)).To(Succeed())
+		formula := time.Duration(check.DelayLoop+(check.Retry+1)*check.ConnectTimeout+check.Retry*check.DelayBeforeRetry) * time.Second
+		removed := waitRealServers(dirs, target, map[string]int{rip172: 1}, formula+10*time.Second)
+		record("seed 000 step 4", "171 left the tables %v after the stop; formula %s", removed, formula)
+		res = send(cli, "seed 000 step 4", client.Options{Target: target, Requests: 8, Sources: first})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"nginx172": 8}))
+
+		By("5. start nginx on 171 again: it is back, and new client addresses are dealt to both")
+		Expect(realserver.Start(host(lab, "nginx171"), realserver.ServiceOptions(spec, "nginx171"), lvslabBinary())).To(Succeed())
+		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, time.Duration(check.DelayLoop+check.ConnectTimeout)*time.Second+10*time.Second)
+		res = send(cli, "seed 000 step 5", client.Options{Target: target, Requests: 12, Sources: fresh})
+		expectPersistentSplit(res, fresh)
+	})
+})
