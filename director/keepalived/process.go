@@ -3,7 +3,6 @@ package keepalived
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,25 +228,13 @@ func prepare(spec *topo.Spec, h *topo.Host) error {
 				return err
 			}
 		}
-		if !vrrpCarries(spec, svc.VIP) {
+		if !spec.VRRPCarries(svc.VIP) {
 			if err := director.PlaceVIP(h, svc); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// vrrpCarries tells whether a VRRP instance of the lab holds vip.
-func vrrpCarries(spec *topo.Spec, vip netip.Addr) bool {
-	for _, v := range spec.VRRP {
-		for _, p := range v.VIPs {
-			if p.Addr() == vip {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // StopLab stops keepalived gracefully on every director of the lab.

@@ -67,8 +67,7 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 func start(lab *topo.Lab, opts Options) error {
 	for _, h := range lab.Hosts() {
 		if h.Spec.Role == topo.RoleDirector && !keepalived.Manages(lab.Spec, h.Name()) {
-			carried := func(vip netip.Addr) bool { return VRRPCarries(lab.Spec, vip) }
-			if err := director.Program(h, lab.Spec.Services, director.LeaveVIPs(carried)); err != nil {
+			if err := director.Program(h, lab.Spec.Services, director.LeaveVIPs(lab.Spec.VRRPCarries)); err != nil {
 				return err
 			}
 		}
@@ -100,19 +99,6 @@ func start(lab *topo.Lab, opts Options) error {
 		}
 	}
 	return keepalived.StartLab(lab)
-}
-
-// VRRPCarries reports whether a VRRP instance of the lab holds vip, so
-// that keepalived, not Up, places it (on the MASTER only).
-func VRRPCarries(spec *topo.Spec, vip netip.Addr) bool {
-	for _, v := range spec.VRRP {
-		for _, p := range v.VIPs {
-			if p.Addr() == vip {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // realServerVIPs groups the VIPs of the services a node serves by
