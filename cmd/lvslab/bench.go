@@ -89,6 +89,7 @@ request, for --duration each.`,
 	cmd.Flags().DurationVar(&settle, "settle", 250*time.Millisecond, "pause before each run")
 	cmd.Flags().BoolVar(&throughput, "throughput", false, "measure requests/s through each lab's VIP, ours vs wrk (needs IPVS)")
 	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput: how long each measurement runs")
+	hookFailover(cmd) // --failover: bench_failover.go
 	return cmd
 }
 

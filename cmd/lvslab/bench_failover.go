@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/internal/labup"
+	"github.com/lvslab/lvslab/topo"
+	"github.com/lvslab/lvslab/vm"
+)
+
+// failoverLab is the lab --failover measures, and the name it stands up
+// under.
+const (
+	failoverFile = "labs/dr-keepalived.yaml"
+	failoverLab  = "bench-fo"
+	// failoverRuns is --runs' default with --failover: small enough that
+	// both kinds finish in under 3 minutes in the TCG guest.
+	failoverRuns = 5
+)
+
+// hookFailover adds --failover to the bench command: it then runs
+// benchFailover instead of the build benchmark.
+func hookFailover(cmd *cobra.Command) {
+	var failover bool
+	cmd.Flags().BoolVar(&failover, "failover", false,
+		"measure the client-visible gap of keepalived failovers on labs/dr-keepalived.yaml, RUNS graceful and RUNS crash (default 5 each; needs IPVS)")
+	cmd.Example += "\n  lvslab vm -- lvslab bench --failover --runs 20"
+	next := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if !failover {
+			return next(c, args)
+		}
+		runs, err := c.Flags().GetInt("runs")
+		if err != nil {
+			return err
+		}
+		if !c.Flags().Changed("runs") {
+			runs = failoverRuns
+		}
+		if runs < 1 || runs > 100 {
+			return fmt.Errorf("bench --failover: --runs %d: want 1 to 100", runs)
+		}
+		file := failoverFile
+		if len(args) > 0 {
+			file = args[0]
+		}
+		return benchFailover(c.Context(), c.OutOrStdout(), file, runs)
+	}
+}
+
+// failoverKind is one way of taking the MASTER's keepalived away.
+type failoverKind struct {
+	name string
+	act  func(*topo.Host) error
+	// wait is how the backup's takeover is seen: holding the VIP alone
+	// (graceful), or holding it at all (crash: the dead master keeps it).
+	wait    func(context.Context, *topo.Lab, netip.Addr, string) (time.Duration, error)
+	watch   time.Duration // how long the client runs after the action
+	formula func(advert, backupPrio int) time.Duration
+	explain string
+}
+
+func vrrpSkew(prio int) time.Duration { return time.Duration(256-prio) * time.Second / 256 }
+
+var failoverKinds = []failoverKind{
+	{
+		name: "graceful", act: keepalived.Stop, wait: keepalived.WaitMaster, watch: 3 * time.Second,
+		formula: func(_, p int) time.Duration { return vrrpSkew(p) },
+		explain: "backup skew (256-prio)/256",
+	},
+	{
+		name: "crash", act: keepalived.Kill, wait: keepalived.WaitHolds, watch: 6 * time.Second,
+		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
+		explain: "3×advert_int + skew",
+	},
+}
+
+// benchFailover stands up the keepalived pair once, then fails its
+// MASTER over runs times gracefully (SIGTERM) and runs times by crash
+// (SIGKILL), restarting it after each, and prints the median and worst
+// client-visible gap of each kind next to the formula.
+func benchFailover(ctx context.Context, w io.Writer, file string, runs int) error {
+	need, err := vm.NeedsVM()
+	if err != nil {
+		return err
+	}
+	if need {
+		return errors.New("bench --failover: this kernel has no IPVS; run it in the guest kernel: lvslab vm -- lvslab bench --failover")
+	}
+	spec, err := topo.Load(file)
+	if err != nil {
+		return err
+	}
+	if len(spec.VRRP) == 0 || len(spec.VRRP[0].Members) < 2 || len(spec.VRRP[0].VIPs) == 0 {
+		return fmt.Errorf("bench --failover: %s has no VRRP pair", file)
+	}
+	vrrp := spec.VRRP[0]
+	var master, backup *topo.Member
+	for _, m := range vrrp.Members {
+		if master == nil || m.Priority > master.Priority {
+			master = m
+		}
+	}
+	for _, m := range vrrp.Members {
+		if m != master && (backup == nil || m.Priority > backup.Priority) {
+			backup = m
+		}
+	}
+	svc, err := httpService(spec)
+	if err != nil {
+		return err
+	}
+	cl := tpFirstNode(spec, topo.RoleClient)
+	if cl == nil {
+		return errors.New("bench --failover: no client node")
+	}
+	binary, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find lvslab executable: %w", err)
+	}
+	lab, err := labup.Up(ctx, spec, labup.Options{
+		BuildOptions: topo.BuildOptions{Name: failoverLab, Owner: os.Getpid(), Force: true},
+		Binary:       binary,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, h := range lab.Hosts() {
+			if keepalived.Manages(lab.Spec, h.Name()) {
+				_ = keepalived.Kill(h)
+			}
+		}
+		_ = topo.Destroy(failoverLab)
+	}()
+	if err := keepalived.StartLab(lab); err != nil {
+		return err
+	}
+	mh, err := lab.Host(master.Node)
+	if err != nil {
+		return err
+	}
+	c, err := lab.Host(cl.Name)
+	if err != nil {
+		return err
+	}
+	vip := vrrp.VIPs[0]
+	target := netip.AddrPortFrom(svc.VIP, svc.Port)
+	masterBack := 3*time.Duration(vrrp.AdvertInt)*time.Second + vrrpSkew(master.Priority) + 15*time.Second
+	if err := waitFor(ctx, lab, vip.Addr(), master.Node, masterBack); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "%s: %s (priority %d) fails over to %s (priority %d), advert_int %d; client %s → %s every 20 ms, 300 ms timeout\n",
+		spec.Name, master.Node, master.Priority, backup.Node, backup.Priority, vrrp.AdvertInt, cl.Name, target)
+	fmt.Fprintf(w, "%-9s %5s %12s %12s %16s %16s %10s\n", "kind", "runs", "gap median", "gap worst", "takeover median", "takeover worst", "formula")
+	for _, k := range failoverKinds {
+		var gaps, takeovers []time.Duration
+		for i := range runs {
+			gap, took, err := failoverOnce(ctx, lab, c, target, mh, backup.Node, k)
+			if err != nil {
+				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
+			}
+			gaps, takeovers = append(gaps, gap), append(takeovers, took)
+			// Bring the master back as after a reboot: a crashed
+			// keepalived leaves its VIP and virtual servers behind.
+			if err := cleanDirector(mh, vrrp); err != nil {
+				return err
+			}
+			if err := keepalived.StartNode(lab, mh); err != nil {
+				return err
+			}
+			if err := waitFor(ctx, lab, vip.Addr(), master.Node, masterBack); err != nil {
+				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
+			}
+		}
+		f := k.formula(vrrp.AdvertInt, backup.Priority)
+		ms := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
+		fmt.Fprintf(w, "%-9s %5d %12s %12s %16s %16s %10s   (%s)\n", k.name, runs,
+			ms(median(gaps)), ms(slices.Max(gaps)), ms(median(takeovers)), ms(slices.Max(takeovers)), ms(f), k.explain)
+	}
+	return nil
+}
+
+// waitFor waits, at most limit, for node to hold vip alone.
+func waitFor(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	_, err := keepalived.WaitMaster(ctx, lab, vip, node)
+	return err
+}
+
+// failoverOnce runs the client across one failover of the master and
+// returns the client-visible gap (the longest time between two
+// successive successful requests' replies) and the takeover (from the
+// action to the backup holding the VIP). After a crash the dead master's
+// kernel keeps the VIP and its IPVS table and goes on forwarding, so the
+// client may see no gap at all although the takeover took
+// Master_Down_Interval.
+func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip.AddrPort, mh *topo.Host, backup string, k failoverKind) (gap, took time.Duration, err error) {
+	const lead = time.Second
+	type ran struct {
+		res *client.Result
+		err error
+	}
+	done := make(chan ran, 1)
+	go func() {
+		res, err := client.Run(ctx, c, client.Options{
+			Target: target, Requests: client.MaxRequests, Deadline: lead + k.watch,
+			Interval: 20 * time.Millisecond, Timeout: 300 * time.Millisecond,
+		})
+		done <- ran{res, err}
+	}()
+	time.Sleep(lead)
+	wctx, cancel := context.WithTimeout(ctx, lead+k.watch)
+	defer cancel()
+	taken := make(chan error, 1)
+	go func() {
+		var err error
+		took, err = k.wait(wctx, lab, target.Addr(), backup)
+		taken <- err
+	}()
+	if err := k.act(mh); err != nil {
+		<-done
+		<-taken
+		return 0, 0, err
+	}
+	r := <-done
+	if err := <-taken; err != nil {
+		return 0, 0, fmt.Errorf("takeover by %s: %w", backup, err)
+	}
+	if r.err != nil {
+		return 0, 0, r.err
+	}
+	var last time.Duration = -1
+	var after bool
+	for _, e := range r.res.Timeline {
+		if e.Err != "" {
+			continue
+		}
+		end := e.At + e.Latency
+		if last >= 0 {
+			gap = max(gap, end-last)
+		} else {
+			// No success before the action: the lab was not serving.
+			if e.At >= lead {
+				return 0, 0, fmt.Errorf("no success before the failover: %v", r.res.Errors)
+			}
+		}
+		if e.At >= lead {
+			after = true
+		}
+		last = end
+	}
+	if !after {
+		return 0, 0, fmt.Errorf("no success within %s of the failover: %v", k.watch, r.res.Errors)
+	}
+	return gap, took, nil
+}
+
+// cleanDirector empties h's IPVS table and takes the VRRP VIPs off its
+// interface, as a reboot would.
+func cleanDirector(h *topo.Host, v *topo.VRRP) error {
+	d, err := director.Open(h)
+	if err != nil {
+		return err
+	}
+	err = d.Flush()
+	d.Close()
+	if err != nil {
+		return err
+	}
+	nl, err := h.Netlink()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(v.Interface)
+	if err != nil {
+		return fmt.Errorf("%s: %w", h.Name(), err)
+	}
+	for _, p := range v.VIPs {
+		bits := 32
+		if p.Addr().Is6() {
+			bits = 128
+		}
+		a := &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}}
+		if err := nl.AddrDel(link, a); err != nil && !isNoAddr(err) {
+			return fmt.Errorf("remove VIP %s from %s: %w", p, h.Name(), err)
+		}
+	}
+	return nil
+}
+
+// isNoAddr tells whether a netlink delete failed because the address was
+// not there.
+func isNoAddr(err error) bool { return errors.Is(err, syscall.EADDRNOTAVAIL) }

@@ -1,0 +1,170 @@
+package scenarios_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topo"
+)
+
+// keepalived health checkers beyond TCP_CHECK (keepalived_test.go), each
+// on its own copy of seed 004's lab (dr-keepalived.yaml) with the
+// service's check changed as the spec says: HTTP_GET with a right and a
+// wrong status_code, inhibit_on_failure, and MISC_CHECK. The check timers
+// are shortened as in keepalived_test.go; VRRP's are the document's.
+//
+// sorry_server and quorum are not in the lab file format (topo.Service)
+// yet, so they have no spec here.
+
+// healthTimers shortens a check's timers: delay_loop 3, connect_timeout 2,
+// retry 1, delay_before_retry 1, warmup 0.
+func healthTimers(c *topo.Check) {
+	zero := 0
+	c.DelayLoop, c.ConnectTimeout, c.Retry, c.DelayBeforeRetry, c.Warmup = 3, 2, 1, 1, &zero
+}
+
+// removalFormula is the longest time a checker takes to declare an up
+// server down: delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry.
+func removalFormula(c *topo.Check) time.Duration {
+	return time.Duration(c.DelayLoop+(c.Retry+1)*c.ConnectTimeout+c.Retry*c.DelayBeforeRetry) * time.Second
+}
+
+// fastFailFormula is the time to declare a server down when every
+// attempt fails at once (an answer with the wrong status, a script that
+// exits 1): delay_loop + retry×delay_before_retry.
+func fastFailFormula(c *topo.Check) time.Duration {
+	return time.Duration(c.DelayLoop+c.Retry*c.DelayBeforeRetry) * time.Second
+}
+
+var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC_CHECK", Label("keepalived", "health"), func() {
+	It("keeps both real servers with HTTP_GET url / status_code 200, and drops both from both directors with status_code 404 (the backends answer 200)", func() {
+		spec, lab := kaLab("lvs01", func(s *topo.Spec) {
+			c := s.Services[0].Check
+			c.Type, c.URL, c.StatusCode = topo.CheckHTTP, "/", 200
+			healthTimers(c)
+		})
+		check := lab.Spec.Services[0].Check
+		target := serviceVIP(spec)
+		dirs := []*topo.Host{host(lab, "lvs01"), host(lab, "lvs02")}
+		rip01 := spec.Services[0].RealServers[0].RIP.String()
+		rip02 := spec.Services[0].RealServers[1].RIP.String()
+		both := map[string]int{rip01: 1, rip02: 1}
+
+		By("status_code 200: both real servers stay in both tables past two check rounds")
+		waitRealServers(dirs, target, both, 10*time.Second)
+		hold := time.Duration(check.DelayLoop)*time.Second + 2*time.Second // a full check round and then some
+		Consistently(func() []map[string]int {
+			return []map[string]int{realServers(dirs[0], target), realServers(dirs[1], target)}
+		}).WithTimeout(hold).WithPolling(200 * time.Millisecond).Should(Equal([]map[string]int{both, both}))
+		res := send(host(lab, "client"), "HTTP_GET 200", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		expectAlternation(res)
+
+		By("status_code 404 (systemctl reload keepalived on both directors): both real servers leave both tables")
+		check.StatusCode = 404
+		t := time.Now()
+		for _, h := range dirs {
+			Expect(keepalived.Reload(lab, h)).To(Succeed())
+		}
+		reloadTook := time.Since(t)
+		formula, fast := removalFormula(check), fastFailFormula(check)
+		removed := waitRealServers(dirs, target, map[string]int{}, formula+10*time.Second)
+		for _, h := range dirs {
+			took := reloadTook + removed[h.Name()]
+			record("HTTP_GET wrong status "+h.Name(),
+				"both real servers left the table %s after the reload; formula (at most; the check round may be under way): an answer with the wrong status fails at once, delay_loop + retry×delay_before_retry = %s; bound delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %s",
+				took.Round(time.Millisecond), fast, formula)
+			Expect(took).To(BeNumerically("<", formula+kaSlack), "removal on %s", h.Name())
+		}
+	})
+
+	It("sets a failed real server's weight to 0 with inhibit_on_failure instead of removing it, on both directors, and back to 1 once revived", func() {
+		spec, lab := kaLab("lvs01", func(s *topo.Spec) {
+			c := s.Services[0].Check
+			c.InhibitOnFailure = true
+			healthTimers(c)
+		})
+		check := lab.Spec.Services[0].Check
+		target := serviceVIP(spec)
+		dirs := []*topo.Host{host(lab, "lvs01"), host(lab, "lvs02")}
+		web01 := host(lab, "web01")
+		rip01 := spec.Services[0].RealServers[0].RIP.String()
+		rip02 := spec.Services[0].RealServers[1].RIP.String()
+		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
+
+		By("systemctl stop httpd on web01: its weight drops to 0, it stays in the table")
+		formula := removalFormula(check)
+		t := time.Now()
+		Expect(realserver.Stop(web01, 0)).To(Succeed())
+		stopTook := time.Since(t)
+		inhibited := waitRealServers(dirs, target, map[string]int{rip01: 0, rip02: 1}, formula+10*time.Second)
+		for _, h := range dirs {
+			took := stopTook + inhibited[h.Name()]
+			record("inhibit_on_failure "+h.Name(),
+				"web01's weight went to 0 %s after the stop command; formula: delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %s",
+				took.Round(time.Millisecond), formula)
+			Expect(took).To(BeNumerically("<", formula+kaSlack), "inhibit on %s", h.Name())
+		}
+		res := send(host(lab, "client"), "web01 inhibited", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
+
+		By("systemctl start httpd on web01: weight 1 again")
+		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), lvslabBinary())).To(Succeed())
+		back := time.Duration(check.DelayLoop+check.ConnectTimeout) * time.Second
+		restored := waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+10*time.Second)
+		for _, h := range dirs {
+			record("inhibit_on_failure restore "+h.Name(),
+				"web01's weight back to 1 %s after its server started; formula: one passing check, within delay_loop + connect_timeout = %s",
+				restored[h.Name()].Round(time.Millisecond), back)
+			Expect(restored[h.Name()]).To(BeNumerically("<", back+kaSlack), "restore on %s", h.Name())
+		}
+	})
+
+	It("removes the real servers on the director whose MISC_CHECK script exits 1, and takes them back when it exits 0", func() {
+		// The script fails on a director that has an interface named
+		// down0 (setDown0), as in the track_script spec: each director's
+		// checker runs it in its own namespace, so only lvs01's table
+		// changes.
+		const flag = "/proc/sys/net/ipv4/conf/down0"
+		spec, lab := kaLab("lvs01", func(s *topo.Spec) {
+			c := s.Services[0].Check
+			c.Type, c.Script = topo.CheckMisc, "/usr/bin/test ! -e "+flag
+			healthTimers(c)
+			c.ConnectTimeout = 3 // misc_timeout: process starts are slow in the TCG guest
+		})
+		check := lab.Spec.Services[0].Check
+		target := serviceVIP(spec)
+		lvs01, lvs02 := host(lab, "lvs01"), host(lab, "lvs02")
+		rip01 := spec.Services[0].RealServers[0].RIP.String()
+		rip02 := spec.Services[0].RealServers[1].RIP.String()
+		both := map[string]int{rip01: 1, rip02: 1}
+		waitRealServers([]*topo.Host{lvs01, lvs02}, target, both, 10*time.Second)
+
+		By("the script exits 1 on lvs01: lvs01's table loses both real servers, lvs02's keeps them")
+		setDown0(lvs01, true)
+		formula, fast := removalFormula(check), fastFailFormula(check)
+		removed := waitRealServers([]*topo.Host{lvs01}, target, map[string]int{}, formula+10*time.Second)
+		record("MISC_CHECK exit 1",
+			"both real servers left lvs01's table %s after the script began to fail; formula (at most): a script that exits 1 at once, delay_loop + retry×delay_before_retry = %s; bound with misc_timeout: %s",
+			removed["lvs01"].Round(time.Millisecond), fast, formula)
+		Expect(removed["lvs01"]).To(BeNumerically("<", formula+kaSlack))
+		Expect(realServers(lvs02, target)).To(Equal(both), "lvs02's script still exits 0")
+
+		By("the script exits 0 again: lvs01's table has both real servers back")
+		setDown0(lvs01, false)
+		back := time.Duration(check.DelayLoop+check.ConnectTimeout) * time.Second
+		added := waitRealServers([]*topo.Host{lvs01}, target, both, back+10*time.Second)
+		record("MISC_CHECK exit 0", "both real servers back in lvs01's table %s after the script passed; formula: one passing check, within delay_loop + misc_timeout = %s",
+			added["lvs01"].Round(time.Millisecond), back)
+		Expect(added["lvs01"]).To(BeNumerically("<", back+kaSlack))
+		res := send(host(lab, "client"), "MISC_CHECK passes", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		expectAlternation(res)
+	})
+})
