@@ -237,8 +237,7 @@ func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip
 	}()
 	if err := k.act(mh); err != nil {
 		<-done
-		<-taken
-		return 0, 0, err
+		return 0, 0, errors.Join(err, <-taken)
 	}
 	r := <-done
 	if err := <-taken; err != nil {
