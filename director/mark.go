@@ -2,7 +2,6 @@ package director
 
 import (
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/google/nftables"
@@ -140,18 +139,16 @@ func Unmark(h *topo.Host, svc *topo.Service) error {
 
 // withNft runs fn with an nftables connection into h's namespace.
 func withNft(h *topo.Host, fn func(*nftables.Conn) error) error {
-	ns, err := os.Open(h.NsPath())
-	if err != nil {
-		return fmt.Errorf("open namespace: %w", err)
-	}
-	defer ns.Close()
-	// The fd stays open (and the namespace pinned) until fn returns; each
-	// Flush dials its own netlink socket through it.
-	c, err := nftables.New(nftables.WithNetNSFd(int(ns.Fd())))
-	if err != nil {
-		return fmt.Errorf("open nftables: %w", err)
-	}
-	return fn(c)
+	// One lasting netlink socket, made and used on a thread inside the
+	// director's namespace: no namespace switching inside the library.
+	return h.Do(func() error {
+		c, err := nftables.New(nftables.AsLasting())
+		if err != nil {
+			return fmt.Errorf("open nftables: %w", err)
+		}
+		defer func() { _ = c.CloseLasting() }()
+		return fn(c)
+	})
 }
 
 // markChain queues the creation of the lvslab table and chain; both are

@@ -34,7 +34,9 @@ after)
   fi
   # Detection by name is fine here; ending processes is done by pid, in
   # topo.Destroy and the vm runner.
-  procs=$(pgrep -af 'lvslab serve|keepalived|qemu-system' | grep -v pgrep || true)
+  # A guest counts when it shares this checkout (other checkouts' guests
+  # are someone else's).
+  procs=$( (pgrep -af 'lvslab serve|keepalived' || true; pgrep -af "qemu-system.*path=$PWD[,/ ]" || true) | grep -v pgrep || true)
   if [ -n "$procs" ]; then
     echo "leak check: lab processes still running:" >&2
     echo "$procs" >&2
