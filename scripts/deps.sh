@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl procps; do
+for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl procps chromium; do
   have "$pkg" || need+=("$pkg")
 done
 # The guest kernel is resolved through apt-cache (vm/provision.sh), which

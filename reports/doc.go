@@ -1,0 +1,25 @@
+// Package reports owns what a scenario run leaves behind for people: the
+// results file (results.json), the self-contained HTML report (index.html:
+// a summary table, and per scenario the lab's topology, tallies, tables
+// and timelines drawn as inline SVG) and the scenario catalogue
+// (docs/scenarios.md). JUnit XML is ginkgo's own (--junit-report).
+//
+// # Recording figures
+//
+// A spec records a figure with ginkgo's AddReportEntry and one of this
+// package's typed values, which keep their kind when the report crosses
+// process boundaries (ginkgo -p) as JSON:
+//
+//	AddReportEntry("rr over web1/web2", reports.Tally{Title: "100 requests", Counts: res.Tally})
+//	AddReportEntry("ipvsadm -Ln", reports.Table{Text: director.FormatTable(t)})
+//	AddReportEntry("failover", reports.Timeline{...})
+//
+// Plain text entries are kept as text; a "tally map[web1:50 web2:50]" or
+// a packet-path hop table in one is recognised and drawn too.
+//
+// # Data flow
+//
+// scenarios (ginkgo specs) → [FromGinkgo] → [Results] → results.json →
+// [Render] → index.html. The catalogue is [Catalogue] over a dry run's
+// report and the specs' source (their By steps).
+package reports

@@ -1,0 +1,176 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Entry kinds, as the "kind" field of a typed value's JSON.
+const (
+	KindText     = "text"
+	KindTally    = "tally"
+	KindTable    = "table"
+	KindTimeline = "timeline"
+	KindLab      = "lab"
+	KindArtifact = "artifacts"
+)
+
+// Tally is how many requests each real server answered; drawn as a bar
+// chart.
+type Tally struct {
+	Title  string         `json:"title,omitempty"`
+	Counts map[string]int `json:"counts"`
+}
+
+// MarshalJSON adds the kind.
+func (t Tally) MarshalJSON() ([]byte, error) {
+	type plain Tally
+	return json.Marshal(struct {
+		Kind string `json:"kind"`
+		plain
+	}{KindTally, plain(t)})
+}
+
+// Servers are the tally's keys, sorted.
+func (t Tally) Servers() []string {
+	var out []string
+	for k := range t.Counts {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (t Tally) String() string {
+	var parts []string
+	for _, s := range t.Servers() {
+		parts = append(parts, fmt.Sprintf("%s=%d", s, t.Counts[s]))
+	}
+	return strings.TrimSpace(t.Title + " " + strings.Join(parts, " "))
+}
+
+// Table is preformatted text: an IPVS table (ipvsadm -Ln), a packet
+// path's hop tables.
+type Table struct {
+	Title string `json:"title,omitempty"`
+	Text  string `json:"text"`
+}
+
+// MarshalJSON adds the kind.
+func (t Table) MarshalJSON() ([]byte, error) {
+	type plain Table
+	return json.Marshal(struct {
+		Kind string `json:"kind"`
+		plain
+	}{KindTable, plain(t)})
+}
+
+func (t Table) String() string { return strings.TrimSpace(t.Title + "\n" + t.Text) }
+
+// Timeline is what happened when, from an action at 0: VRRP state
+// changes, a client's first failure and first success; Gap marks the time
+// the service was unavailable.
+type Timeline struct {
+	Title  string          `json:"title,omitempty"`
+	Events []TimelineEvent `json:"events"`
+	// Gap is [From, To) relative to the action; zero To means none.
+	GapFrom Duration `json:"gap_from"`
+	GapTo   Duration `json:"gap_to"`
+}
+
+// TimelineEvent is one moment: "lvs02 MASTER", "first success".
+type TimelineEvent struct {
+	At    Duration `json:"at"`
+	Label string   `json:"label"`
+}
+
+// MarshalJSON adds the kind.
+func (t Timeline) MarshalJSON() ([]byte, error) {
+	type plain Timeline
+	return json.Marshal(struct {
+		Kind string `json:"kind"`
+		plain
+	}{KindTimeline, plain(t)})
+}
+
+func (t Timeline) String() string {
+	var b strings.Builder
+	b.WriteString(t.Title)
+	for _, e := range t.Events {
+		fmt.Fprintf(&b, "\n  %8s %s", time.Duration(e.At).Round(time.Millisecond), e.Label)
+	}
+	if t.GapTo > 0 {
+		fmt.Fprintf(&b, "\n  gap %s", time.Duration(t.GapTo-t.GapFrom).Round(time.Millisecond))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Artifacts lists files kept from a failed spec, relative to the
+// report's directory.
+type Artifacts struct {
+	Dir   string   `json:"dir"`
+	Files []string `json:"files"`
+}
+
+// MarshalJSON adds the kind.
+func (a Artifacts) MarshalJSON() ([]byte, error) {
+	type plain Artifacts
+	return json.Marshal(struct {
+		Kind string `json:"kind"`
+		plain
+	}{KindArtifact, plain(a)})
+}
+
+func (a Artifacts) String() string { return fmt.Sprintf("%d files kept in %s", len(a.Files), a.Dir) }
+
+// Duration is a time.Duration that reads and writes as seconds in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).Seconds())
+}
+
+// UnmarshalJSON reads seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s float64
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("decode duration: %w", err)
+	}
+	*d = Duration(s * float64(time.Second))
+	return nil
+}
+
+func (d Duration) String() string {
+	t := time.Duration(d)
+	switch {
+	case t >= time.Minute:
+		return t.Round(time.Second).String()
+	case t >= time.Second:
+		return t.Round(10 * time.Millisecond).String()
+	default:
+		return t.Round(time.Millisecond).String()
+	}
+}
+
+// Switchover is the timeline of a VIP changing hands, for a spec to
+// record: the action at 0, the new master holding the VIP alone, the
+// client's first success after the action (the gap's end) and the
+// formula's bound.
+//
+//	AddReportEntry("graceful failover", reports.Switchover("SIGTERM to lvs01's keepalived", "lvs02", sw.Takeover, sw.Gap, formula))
+func Switchover(action, newMaster string, takeover, firstSuccess, formula time.Duration) Timeline {
+	return Timeline{
+		Title: action + " at 0",
+		Events: []TimelineEvent{
+			{At: 0, Label: action},
+			{At: Duration(takeover), Label: newMaster + " holds the VIP alone"},
+			{At: Duration(firstSuccess), Label: "the client's first success"},
+			{At: Duration(formula), Label: "formula's bound"},
+		},
+		GapTo: Duration(firstSuccess),
+	}
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make scenarios: run the compiled scenarios (scenarios/scenarios.test)
+# under a kernel with IPVS — natively when the host has it, else in the
+# qemu guest — through ginkgo's CLI, serially (PROCS=1) or in PROCS
+# parallel processes. Writes reports/out/{junit.xml,results.json,
+# index.html}, records the run's wall time (guest boot included) in
+# reports/out/walltimes.json and exits with the suite's status.
+#
+# usage: scripts/scenarios.sh [PROCS]
+# env:   SCENARIOS_FLAGS  extra ginkgo flags, e.g. --label-filter=smoke
+#        VM_MEMORY, VM_CPUS  guest size (default 2048 MiB, 2 vCPUs)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+procs=${1:-1}
+out=$PWD/reports/out
+if [ "${2:-}" = --inner ]; then
+  # In the guest (or natively): ginkgo runs the binary in its directory,
+  # scenarios/, where the specs find ../labs and testdata.
+  flags=(-v --output-dir="$out" --junit-report=junit.xml --procs="$procs")
+  if [ "$procs" -gt 1 ]; then
+    # ginkgo's processes talk over 127.0.0.1; the guest's lo starts down.
+    ip link set lo up
+    flags+=(-p)
+  fi
+  # shellcheck disable=SC2086
+  exec bin/ginkgo "${flags[@]}" ${SCENARIOS_FLAGS:-} scenarios/scenarios.test
+fi
+mkdir -p "$out"
+rm -rf "$out/artifacts" "$out/results.json" "$out/index.html" "$out/junit.xml"
+env=(-e LVSLAB_REPORTS="$out")
+[ -n "${SCENARIOS_FLAGS:-}" ] && env+=(-e SCENARIOS_FLAGS="$SCENARIOS_FLAGS")
+start=$(date +%s%N)
+bin/lvslab vm --auto --memory "${VM_MEMORY:-2048}" --cpus "${VM_CPUS:-2}" "${env[@]}" \
+  -- bash scripts/scenarios.sh "$procs" --inner
+rc=$?
+wall_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+mode=serial
+[ "$procs" -gt 1 ] && mode=parallel
+echo "scenarios: $mode ($procs processes): exit $rc in $((wall_ms / 1000)) s"
+if [ -f "$out/results.json" ]; then
+  bin/lvslab report --dir "$out" --run "$mode:$procs:${wall_ms}ms" || { [ $rc = 0 ] && rc=1; }
+else
+  echo "scenarios: no $out/results.json: the suite did not finish" >&2
+  [ $rc = 0 ] && rc=1
+fi
+exit $rc
