@@ -165,6 +165,6 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 		Expect(added["lvs01"]).To(BeNumerically("<", back+kaSlack))
 		res := send(host(lab, "client"), "MISC_CHECK passes", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
-		expectAlternation(res)
+		expectEvenSplit(res)
 	})
 })
