@@ -99,10 +99,13 @@ scenarios-timing: build $(GINKGO)
 	rc=0; bash scripts/scenarios.sh 1 || rc=1; bash scripts/scenarios.sh 2 || rc=1; exit $$rc
 
 ## bench: lab up/down times natively (and a guest boot), then requests/s
-## through each forwarding method's VIP, ours vs wrk, where IPVS is.
+## through each forwarding method's VIP, ours vs wrk, and 20 keepalived
+## failovers each way (client gap and takeover vs the formula), where
+## IPVS is. Takes about 10 minutes under the guest.
 bench: build
 	$(LVSLAB) bench --vm labs/*.yaml
 	$(LVSLAB) vm --auto -- $(LVSLAB) bench --throughput
+	$(LVSLAB) vm --auto -- $(LVSLAB) bench --failover --runs 20
 
 ## demo: the teaching demo: one request through the NAT and the DR lab,
 ## their hops side by side; pcaps in demo-pcaps/.
