@@ -64,47 +64,36 @@ const pollInterval = 10 * time.Millisecond
 // vip, and returns when it saw that, measured from the call. It fails
 // when ctx ends first, naming who held the VIP last.
 func WaitMaster(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string) (time.Duration, error) {
-	start := time.Now()
-	var last []string
-	for {
-		holders, err := VIPHolder(lab, vip)
-		if err != nil {
-			return 0, err
-		}
-		if len(holders) == 1 && holders[0] == node {
-			return time.Since(start), nil
-		}
-		last = holders
-		t := time.NewTimer(pollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, fmt.Errorf("wait for %s to hold %s alone: %w (held by %v)", node, vip, ctx.Err(), last)
-		case <-t.C:
-		}
-	}
+	return waitHolders(ctx, lab, vip, node+" to hold "+vip.String()+" alone", func(holders []string) bool {
+		return len(holders) == 1 && holders[0] == node
+	})
 }
 
 // WaitHolds waits until node is one of the directors holding vip (after
 // a crash the dead master keeps it too), and returns when it saw that,
 // measured from the call.
 func WaitHolds(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string) (time.Duration, error) {
+	return waitHolders(ctx, lab, vip, node+" to hold "+vip.String(), func(holders []string) bool {
+		return slices.Contains(holders, node)
+	})
+}
+
+// waitHolders polls who holds vip until done says so, or ctx ends.
+func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string, done func([]string) bool) (time.Duration, error) {
 	start := time.Now()
-	var last []string
 	for {
 		holders, err := VIPHolder(lab, vip)
 		if err != nil {
 			return 0, err
 		}
-		if slices.Contains(holders, node) {
+		if done(holders) {
 			return time.Since(start), nil
 		}
-		last = holders
 		t := time.NewTimer(pollInterval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return 0, fmt.Errorf("wait for %s to hold %s: %w (held by %v)", node, vip, ctx.Err(), last)
+			return 0, fmt.Errorf("wait for %s: %w (held by %v)", what, ctx.Err(), holders)
 		case <-t.C:
 		}
 	}
