@@ -85,6 +85,19 @@ func (d *Director) Flush() error {
 	return nil
 }
 
+// Clear empties a director's IPVS table with a handle of its own, for
+// callers that hold none (keepalived's preparation, a simulated reboot).
+//
+// Equivalent to: `ip netns exec NS ipvsadm -C`.
+func Clear(h *topo.Host) error {
+	d, err := Open(h)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Flush()
+}
+
 // ServiceName names a service as ipvsadm's arguments do: "tcp 1.2.3.4:80"
 // or "fwmark 3".
 func ServiceName(svc *topo.Service) string {

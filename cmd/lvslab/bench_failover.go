@@ -275,13 +275,7 @@ func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip
 // cleanDirector empties h's IPVS table and takes the VRRP VIPs off its
 // interface, as a reboot would.
 func cleanDirector(h *topo.Host, v *topo.VRRP) error {
-	d, err := director.Open(h)
-	if err != nil {
-		return err
-	}
-	err = d.Flush()
-	d.Close()
-	if err != nil {
+	if err := director.Clear(h); err != nil {
 		return err
 	}
 	nl, err := h.Netlink()

@@ -210,13 +210,7 @@ func StartLab(lab *topo.Lab) error {
 // prepare readies a director for keepalived: an empty IPVS table, the
 // mark rules and the VIPs that are not VRRP's.
 func prepare(spec *topo.Spec, h *topo.Host) error {
-	d, err := director.Open(h)
-	if err != nil {
-		return err
-	}
-	err = d.Flush()
-	d.Close()
-	if err != nil {
+	if err := director.Clear(h); err != nil {
 		return fmt.Errorf("prepare %s for keepalived: %w", h.Name(), err)
 	}
 	for _, svc := range spec.Services {
