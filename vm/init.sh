@@ -39,7 +39,10 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 lvslab "$ctl" ||
 # and what every lab uses, in the background while the root is assembled.
 # Everything else shipped (schedulers, nftables, gre, vxlan, ...) the
 # kernel loads on first use through /sbin/modprobe.
-modprobe -qa crc32c_generic ip_vs ip_vs_rr ip_vs_wrr ipip veth bridge tun 2>/dev/null &
+# Every IPVS scheduler is loaded at boot: keepalived asks the kernel for
+# one while IPVS holds its mutex, which can deadlock against namespace
+# cleanup (see director/modules.go).
+modprobe -qa crc32c_generic ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ipip veth bridge tun 2>/dev/null &
 modpid=$!
 
 # Root: overlay(tmpfs upper, 9p host root lower); fallback: read-only 9p root.
