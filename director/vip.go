@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -36,10 +35,8 @@ func PlaceVIP(h *topo.Host, svc *topo.Service) error {
 	}
 	defer nl.Close()
 	if svc.Forward == topo.ForwardNAT {
-		if err := h.Do(func() error {
-			return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0)
-		}); err != nil {
-			return fmt.Errorf("enable ip_forward on %s: %w", h.Name(), err)
+		if err := h.WriteSysctls([]topo.Sysctl{{Key: "net.ipv4.ip_forward", Value: "1"}}); err != nil {
+			return err
 		}
 	}
 	addrs, err := nl.AddrList(nil, netlink.FAMILY_V4)

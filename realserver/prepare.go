@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -63,7 +62,7 @@ func prepareDR(h *topo.Host, vips []netip.Addr) error {
 	if err := addVIPs(nl, lo, vips); err != nil {
 		return err
 	}
-	return setSysctls(h, []topo.Sysctl{
+	return h.WriteSysctls([]topo.Sysctl{
 		{Key: "net.ipv4.conf.all.arp_ignore", Value: "1"},
 		{Key: "net.ipv4.conf.all.arp_announce", Value: "2"},
 		{Key: "net.ipv4.conf.lo.arp_ignore", Value: "1"},
@@ -95,7 +94,7 @@ func prepareTUN(h *topo.Host, vips []netip.Addr) error {
 	if err := addVIPs(nl, tun, vips); err != nil {
 		return err
 	}
-	return setSysctls(h, []topo.Sysctl{
+	return h.WriteSysctls([]topo.Sysctl{
 		{Key: "net.ipv4.conf." + TunnelDevice + ".rp_filter", Value: "0"},
 		{Key: "net.ipv4.conf.all.rp_filter", Value: "0"},
 	})
@@ -117,17 +116,4 @@ func addVIPs(nl *netlink.Handle, link netlink.Link, vips []netip.Addr) error {
 		}
 	}
 	return nil
-}
-
-// setSysctls writes per-namespace sysctls from a thread inside the node's
-// namespace, since /proc/sys/net resolves by the opening thread.
-func setSysctls(h *topo.Host, settings []topo.Sysctl) error {
-	return h.Do(func() error {
-		for _, s := range settings {
-			if err := os.WriteFile(topo.SysctlPath(s.Key), []byte(s.Value+"\n"), 0o644); err != nil {
-				return fmt.Errorf("set sysctl %s=%s: %w", s.Key, s.Value, err)
-			}
-		}
-		return nil
-	})
 }
