@@ -32,7 +32,8 @@ var DefaultNetmask = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 //     255.255.255.255 (-M)
 //   - real server: weight 1, port = the service port, RIP = the node's
 //     address on a segment it shares with the service's first director
-//     (NAT, DR) or its primary address (TUN)
+//     (NAT, DR) or its primary address (TUN); a sorry server's port and
+//     RIP likewise (it has no weight); quorum stays 0 (keepalived's 1)
 //   - check: connect_timeout 5, delay_loop 60, retry 1,
 //     delay_before_retry 1 (keepalived's); warmup stays unset
 //   - vrrp: advert_int 1; no auth unless given
@@ -68,12 +69,10 @@ func (s *Spec) SetDefaults() {
 				w := DefaultWeight
 				rs.Weight = &w
 			}
-			if rs.Port == 0 && !s.has(join(rbase, "port")) {
-				rs.Port = svc.Port
-			}
-			if !rs.RIP.IsValid() && !s.has(join(rbase, "rip")) {
-				rs.RIP = s.deriveRIP(svc, rs)
-			}
+			s.backendDefaults(svc, rs, rbase)
+		}
+		if svc.SorryServer != nil {
+			s.backendDefaults(svc, svc.SorryServer, join(base, "sorry_server"))
 		}
 		if c := svc.Check; c != nil {
 			cbase := join(base, "check")
@@ -99,6 +98,17 @@ func (s *Spec) SetDefaults() {
 		setInt(s, join(base, "interval"), &sc.Interval, DefaultScriptInterval)
 		setInt(s, join(base, "fall"), &sc.Fall, DefaultScriptFall)
 		setInt(s, join(base, "rise"), &sc.Rise, DefaultScriptRise)
+	}
+}
+
+// backendDefaults fills a real or sorry server's port (the service's)
+// and RIP (deriveRIP) when the file leaves them out.
+func (s *Spec) backendDefaults(svc *Service, rs *RealServer, base string) {
+	if rs.Port == 0 && !s.has(join(base, "port")) {
+		rs.Port = svc.Port
+	}
+	if !rs.RIP.IsValid() && !s.has(join(base, "rip")) {
+		rs.RIP = s.deriveRIP(svc, rs)
 	}
 }
 

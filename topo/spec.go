@@ -116,6 +116,28 @@ type Service struct {
 	Forward     Forward       `yaml:"forward"`
 	RealServers []*RealServer `yaml:"realservers"`
 	Check       *Check        `yaml:"check"`
+	// SorryServer is keepalived's sorry_server: the server it puts in
+	// the table, alone, once the live real servers' weights add up to
+	// less than Quorum (every real server down, by default). It needs a
+	// Check; its weight, thresholds and check do not apply.
+	SorryServer *RealServer `yaml:"sorry_server"`
+	// Quorum is keepalived's quorum: the least total weight of live real
+	// servers the service runs on (keepalived's default 1). Below it,
+	// the sorry server replaces the live real servers.
+	Quorum int `yaml:"quorum"`
+	// Hysteresis is keepalived's hysteresis: quorum is lost below
+	// Quorum-Hysteresis and regained at Quorum+Hysteresis.
+	Hysteresis int `yaml:"hysteresis"`
+}
+
+// Backends are the service's real servers and then its sorry server, if
+// any: every node that serves the VIP and needs a backend running and
+// the method's real-server setup.
+func (svc *Service) Backends() []*RealServer {
+	if svc.SorryServer == nil {
+		return svc.RealServers
+	}
+	return append(append([]*RealServer(nil), svc.RealServers...), svc.SorryServer)
 }
 
 // Persistence is ipvsadm's -p and -M.

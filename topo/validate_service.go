@@ -54,6 +54,8 @@ func (v *validator) services() {
 		}
 		dirs := v.directors(svc, base)
 		v.realServers(svc, base, dirs)
+		v.sorryServer(svc, base, dirs)
+		v.quorum(svc, base)
 		if svc.Check != nil {
 			v.check(svc.Check, join(base, "check"))
 		}
@@ -148,19 +150,12 @@ func (v *validator) realServers(svc *Service, base string, dirs []*Node) {
 			v.add(rb, "empty real server entry")
 			continue
 		}
-		np := join(rb, "node")
-		n := v.s.node(rs.Node)
-		switch {
-		case rs.Node == "":
-			v.add(np, "a real server names its node")
+		n := v.backendNode(rs, rb)
+		if n == nil {
 			continue
-		case n == nil:
-			v.add(np, "unknown node %q", rs.Node)
-			continue
-		case n.Role != RoleRealServer:
-			v.add(np, "%s, not a real server", describe(n))
-		case strings.Contains(keys[i], "#"):
-			v.add(np, "real server %s is listed twice (first on line %d)", rs.Node, v.s.Line(join(coll, rs.Node)))
+		}
+		if n.Role == RoleRealServer && strings.Contains(keys[i], "#") {
+			v.add(join(rb, "node"), "real server %s is listed twice (first on line %d)", rs.Node, v.s.Line(join(coll, rs.Node)))
 		}
 		if rs.Weight != nil && (*rs.Weight < 0 || *rs.Weight > MaxWeight) {
 			v.add(join(rb, "weight"), "weight %d is out of range 0..%d", *rs.Weight, MaxWeight)
@@ -168,20 +163,101 @@ func (v *validator) realServers(svc *Service, base string, dirs []*Node) {
 		if rs.Upper != 0 && rs.Lower > rs.Upper {
 			v.add(join(rb, "lower"), "lower threshold %d is above upper threshold %d", rs.Lower, rs.Upper)
 		}
-		if (svc.Forward == ForwardDR || svc.Forward == ForwardTUN) && rs.Port != svc.Port {
-			v.add(join(rb, "port"), "%s cannot change the port: real server port %d differs from service port %d", strings.ToUpper(string(svc.Forward)), rs.Port, svc.Port)
+		v.backendPath(svc, rs, n, rb, dirs)
+	}
+}
+
+// backendNode checks the node a real or sorry server names and returns
+// it; nil when there is none to check further.
+func (v *validator) backendNode(rs *RealServer, rb string) *Node {
+	np := join(rb, "node")
+	n := v.s.node(rs.Node)
+	switch {
+	case rs.Node == "":
+		v.add(np, "a real server names its node")
+		return nil
+	case n == nil:
+		v.add(np, "unknown node %q", rs.Node)
+		return nil
+	case n.Role != RoleRealServer:
+		v.add(np, "%s, not a real server", describe(n))
+	}
+	return n
+}
+
+// backendPath checks what the forwarding method needs of a real or sorry
+// server: its port, its RIP, and how it reaches the directors.
+func (v *validator) backendPath(svc *Service, rs *RealServer, n *Node, rb string, dirs []*Node) {
+	if (svc.Forward == ForwardDR || svc.Forward == ForwardTUN) && rs.Port != svc.Port {
+		v.add(join(rb, "port"), "%s cannot change the port: real server port %d differs from service port %d", strings.ToUpper(string(svc.Forward)), rs.Port, svc.Port)
+	}
+	// A RIP left out is derived; if that found nothing, the node's
+	// own problems (no interfaces, no addresses) say why.
+	if rs.RIP.IsValid() && !hasAddr(n, rs.RIP) {
+		v.add(join(rb, "rip"), "RIP %s is not an address of node %s", rs.RIP, rs.Node)
+	}
+	switch svc.Forward {
+	case ForwardDR:
+		v.drSegment(rs, n, dirs, rb)
+	case ForwardNAT:
+		v.natGateway(rs, n, dirs, rb)
+	}
+}
+
+// sorryServer checks keepalived's sorry_server: a real-server node that
+// is not already one of the service's real servers, with only a node, a
+// RIP and a port, on a service whose real servers are checked.
+func (v *validator) sorryServer(svc *Service, base string, dirs []*Node) {
+	ss := svc.SorryServer
+	if ss == nil {
+		return
+	}
+	sb := join(base, "sorry_server")
+	if svc.Check == nil {
+		v.add(sb, "a sorry server needs a check: keepalived puts it in only when checks fail")
+	}
+	if ss.Weight != nil || ss.Upper != 0 || ss.Lower != 0 {
+		v.add(sb, "a sorry server has no weight, upper or lower: keepalived puts it in alone")
+	}
+	n := v.backendNode(ss, sb)
+	if n == nil {
+		return
+	}
+	if svc.hasRealServer(ss.Node) {
+		v.add(join(sb, "node"), "%s is already a real server of service %s (line %d); a sorry server stands in for them all", ss.Node, svc.Name, v.s.Line(join(join(base, "realservers"), ss.Node)))
+	}
+	v.backendPath(svc, ss, n, sb, dirs)
+}
+
+// totalWeight adds up the real servers' weights.
+func (svc *Service) totalWeight() int {
+	sum := 0
+	for _, rs := range svc.RealServers {
+		if rs != nil && rs.Weight != nil {
+			sum += *rs.Weight
 		}
-		// A RIP left out is derived; if that found nothing, the node's
-		// own problems (no interfaces, no addresses) say why.
-		if rs.RIP.IsValid() && !hasAddr(n, rs.RIP) {
-			v.add(join(rb, "rip"), "RIP %s is not an address of node %s", rs.RIP, rs.Node)
-		}
-		switch svc.Forward {
-		case ForwardDR:
-			v.drSegment(rs, n, dirs, rb)
-		case ForwardNAT:
-			v.natGateway(rs, n, dirs, rb)
-		}
+	}
+	return sum
+}
+
+// quorum checks keepalived's quorum and hysteresis: quorum at least 1
+// when given, hysteresis below it, both only on a checked service.
+func (v *validator) quorum(svc *Service, base string) {
+	if svc.Quorum == 0 && svc.Hysteresis == 0 && !v.s.has(join(base, "quorum")) {
+		return
+	}
+	qp := join(base, "quorum")
+	switch {
+	case !v.s.has(qp) && svc.Quorum == 0:
+		v.add(join(base, "hysteresis"), "hysteresis needs a quorum: it widens the band around it")
+	case svc.Check == nil:
+		v.add(qp, "quorum needs a check: keepalived counts the weights of the real servers its checks find alive")
+	case svc.Quorum < 1:
+		v.add(qp, "quorum %d is below 1", svc.Quorum)
+	case svc.Quorum > svc.totalWeight():
+		v.add(qp, "quorum %d exceeds the real servers' total weight %d (keepalived lowers it to that)", svc.Quorum, svc.totalWeight())
+	case svc.Hysteresis < 0 || svc.Hysteresis >= svc.Quorum:
+		v.add(join(base, "hysteresis"), "hysteresis %d is out of range 0..%d (below quorum %d)", svc.Hysteresis, svc.Quorum-1, svc.Quorum)
 	}
 }
 
