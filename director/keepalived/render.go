@@ -265,6 +265,19 @@ func renderService(w *writer, svc *topo.Service) error {
 	if svc.FWMark == 0 { // a mark's rule says the protocol
 		w.line(1, "protocol %s", strings.ToUpper(svc.Protocol))
 	}
+	if svc.Quorum != 0 {
+		w.line(1, "quorum %d", svc.Quorum)
+	}
+	if svc.Hysteresis != 0 {
+		w.line(1, "hysteresis %d", svc.Hysteresis)
+	}
+	if ss := svc.SorryServer; ss != nil {
+		if ss.Port != 0 {
+			w.line(1, "sorry_server %s %d", ss.RIP, ss.Port)
+		} else {
+			w.line(1, "sorry_server %s", ss.RIP)
+		}
+	}
 	for _, rs := range svc.RealServers {
 		w.blank()
 		if rs.Port != 0 {
