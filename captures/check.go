@@ -39,7 +39,7 @@ func serviceOf(p *Path, spec *topo.Spec) (*service, error) {
 			continue
 		}
 		s := &service{svc: svc, directors: svc.Directors, rips: map[string]netip.AddrPort{}}
-		for _, rs := range svc.RealServers {
+		for _, rs := range svc.Backends() {
 			port := rs.Port
 			if port == 0 {
 				port = vip.Port()

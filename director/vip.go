@@ -106,7 +106,7 @@ func vipInterface(n *topo.Node, svc *topo.Service) string {
 	}
 	hasVIP := func(p netip.Prefix) bool { return p.Masked().Contains(svc.VIP) }
 	hasRIP := func(p netip.Prefix) bool {
-		for _, rs := range svc.RealServers {
+		for _, rs := range svc.Backends() {
 			if p.Masked().Contains(rs.RIP) {
 				return true
 			}

@@ -104,13 +104,13 @@ func Running(h *topo.Host) (bool, error) {
 }
 
 // ServiceOptions derives the backend a node runs in a lab: HTTP on every
-// TCP port the node serves as a real server (its RealServer.Port, else the
+// TCP port the node serves as a real or sorry server (its RealServer.Port, else the
 // service's port or fwmark ports; 80 if there is none), UDP echo on every
 // UDP such port, and echo on 7 over TCP and UDP.
 func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
 	opts := ServeOptions{Node: node, TCPEcho: []uint16{EchoPort}, UDPEcho: []uint16{EchoPort}}
 	for _, svc := range spec.Services {
-		for _, rs := range svc.RealServers {
+		for _, rs := range svc.Backends() {
 			if rs.Node != node {
 				continue
 			}

@@ -72,6 +72,9 @@ func LabOf(spec *topo.Spec, name, file string) Lab {
 		for _, r := range s.RealServers {
 			rs = append(rs, r.Node)
 		}
+		if s.SorryServer != nil {
+			rs = append(rs, "sorry server "+s.SorryServer.Node)
+		}
 		what := fmt.Sprintf("%s:%d", s.VIP, s.Port)
 		if s.FWMark != 0 {
 			what = fmt.Sprintf("FWM %d (%s)", s.FWMark, s.VIP)
