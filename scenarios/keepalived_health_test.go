@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"net/netip"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -15,11 +16,9 @@ import (
 // keepalived health checkers beyond TCP_CHECK (keepalived_test.go), each
 // on its own copy of seed 004's lab (dr-keepalived.yaml) with the
 // service's check changed as the spec says: HTTP_GET with a right and a
-// wrong status_code, inhibit_on_failure, and MISC_CHECK. The check timers
-// are shortened as in keepalived_test.go; VRRP's are the document's.
-//
-// sorry_server and quorum are not in the lab file format (topo.Service)
-// yet, so they have no spec here.
+// wrong status_code, inhibit_on_failure, MISC_CHECK, and sorry_server
+// with quorum. The check timers are shortened as in keepalived_test.go;
+// VRRP's are the document's.
 
 // healthTimers shortens a check's timers: delay_loop 3, connect_timeout 2,
 // retry 1, delay_before_retry 1, warmup 0.
@@ -166,5 +165,85 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 		res := send(host(lab, "client"), "MISC_CHECK passes", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
 		expectEvenSplit(res)
+	})
+})
+
+// withSorryServer adds a third web server, sorry (192.168.10.36), to
+// seed 004's lab as the service's sorry_server; no document has one.
+func withSorryServer(s *topo.Spec) {
+	lan := s.Nodes[len(s.Nodes)-1].Interfaces[0].Segment
+	s.Nodes = append(s.Nodes, &topo.Node{Name: "sorry", Role: topo.RoleRealServer, Interfaces: []*topo.Interface{
+		{Name: "eth0", Segment: lan, Addresses: []netip.Prefix{netip.MustParsePrefix("192.168.10.36/24")}},
+	}})
+	svc := s.Services[0]
+	svc.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.36"), Port: svc.Port}
+	healthTimers(svc.Check)
+}
+
+var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "health"), func() {
+	It("puts the sorry server in alone once every real server is down and takes it out when one revives; with quorum 2 it replaces web02 as soon as web01 is down", func() {
+		spec, lab := kaLab("lvs01", withSorryServer)
+		svc := lab.Spec.Services[0]
+		target := serviceVIP(spec)
+		dirs := []*topo.Host{host(lab, "lvs01"), host(lab, "lvs02")}
+		cli, web01, web02 := host(lab, "client"), host(lab, "web01"), host(lab, "web02")
+		rip01, rip02 := svc.RealServers[0].RIP.String(), svc.RealServers[1].RIP.String()
+		sorry := svc.SorryServer.RIP.String()
+		formula := removalFormula(svc.Check)
+		back := time.Duration(svc.Check.DelayLoop+svc.Check.ConnectTimeout) * time.Second
+		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
+
+		By("quorum 1 (keepalived's default): with web01 stopped, web02 serves alone and the sorry server stays out (the control of quorum 2 below)")
+		Expect(realserver.Stop(web01, 0)).To(Succeed())
+		waitRealServers(dirs, target, map[string]int{rip02: 1}, formula+kaSlack)
+		res := send(cli, "web01 down, quorum 1", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
+
+		By("web02 stopped too: the sorry server is the table on both directors and answers every request")
+		t := time.Now()
+		Expect(realserver.Stop(web02, 0)).To(Succeed())
+		stopTook := time.Since(t)
+		in := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+kaSlack)
+		for _, h := range dirs {
+			record("sorry_server in "+h.Name(), "the sorry server replaced the last real server %s after web02's stop; formula: it goes in with the removal, within delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %s",
+				(stopTook + in[h.Name()]).Round(time.Millisecond), formula)
+		}
+		res = send(cli, "every real server down", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"sorry": 10}))
+
+		By("web01 started again: quorum is back, the sorry server leaves and web01 serves")
+		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), lvslabBinary())).To(Succeed())
+		out := waitRealServers(dirs, target, map[string]int{rip01: 1}, back+kaSlack)
+		record("sorry_server out", "the sorry server left and web01 came back %s after its server started (lvs01) and %s (lvs02); formula: one passing check, within delay_loop + connect_timeout = %s",
+			out["lvs01"].Round(time.Millisecond), out["lvs02"].Round(time.Millisecond), back)
+		res = send(cli, "web01 revived", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"web01": 10}))
+
+		By("web02 started, then quorum 2 (systemctl reload keepalived on both directors): both real servers serve")
+		Expect(realserver.Start(web02, realserver.ServiceOptions(spec, "web02"), lvslabBinary())).To(Succeed())
+		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+kaSlack)
+		svc.Quorum = 2
+		for _, h := range dirs {
+			Expect(keepalived.Reload(lab, h)).To(Succeed())
+		}
+		Consistently(func() []map[string]int {
+			return []map[string]int{realServers(dirs[0], target), realServers(dirs[1], target)}
+		}).WithTimeout(time.Duration(svc.Check.DelayLoop)*time.Second+time.Second).WithPolling(200*time.Millisecond).
+			Should(Equal([]map[string]int{{rip01: 1, rip02: 1}, {rip01: 1, rip02: 1}}), "quorum 2 is met by two live servers of weight 1")
+
+		By("quorum 2, web01 stopped: the live weight 1 is below quorum, so the sorry server replaces web02, which still runs")
+		Expect(realserver.Stop(web01, 0)).To(Succeed())
+		lost := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+kaSlack)
+		record("quorum lost", "with quorum 2, the sorry server replaced web02 %s (lvs01) and %s (lvs02) after web01's stop; formula: %s",
+			lost["lvs01"].Round(time.Millisecond), lost["lvs02"].Round(time.Millisecond), formula)
+		running, err := realserver.Running(web02)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(running).To(BeTrue(), "web02's server should still run")
+		res = send(cli, "quorum 2 lost", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"sorry": 10}))
 	})
 })
