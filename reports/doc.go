@@ -1,7 +1,8 @@
 // Package reports owns what a scenario run leaves behind for people: the
 // results file (results.json), the self-contained HTML report (index.html:
-// a summary table, and per scenario the lab's topology, tallies, tables
-// and timelines drawn as inline SVG) and the scenario catalogue
+// a summary table, and per scenario the lab's topology, tallies, tables,
+// timelines and who-was-MASTER charts drawn as inline SVG) and the
+// scenario catalogue
 // (docs/scenarios.md). JUnit XML is ginkgo's own (--junit-report).
 //
 // # Recording figures
@@ -13,6 +14,7 @@
 //	AddReportEntry("rr over web1/web2", reports.Tally{Title: "100 requests", Counts: res.Tally})
 //	AddReportEntry("ipvsadm -Ln", reports.Table{Text: director.FormatTable(t)})
 //	AddReportEntry("failover", reports.Timeline{...})
+//	AddReportEntry("who is MASTER", reports.MastersFrom("SIGKILL to lvs01", killed, lanes, events, lastOK, firstOK))
 //
 // Plain text entries are kept as text; a "tally map[web1:50 web2:50]" or
 // a packet-path hop table in one is recognised and drawn too.

@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ const (
 	KindTally    = "tally"
 	KindTable    = "table"
 	KindTimeline = "timeline"
+	KindMasters  = "masters"
 	KindLab      = "lab"
 	KindArtifact = "artifacts"
 )
@@ -108,6 +110,123 @@ func (t Timeline) String() string {
 	return strings.TrimSpace(b.String())
 }
 
+// Masters is who was VRRP MASTER when, around an action at 0 (a
+// SIGKILL, a stopped keepalived): one lane per director, the moments
+// that matter, and the client's gap.
+type Masters struct {
+	Title string `json:"title,omitempty"`
+	// Lanes: one per director, in the order given.
+	Lanes []MasterLane `json:"lanes"`
+	// Events are single moments (notify events, "SIGKILL to lvs01",
+	// "client's first success").
+	Events []TimelineEvent `json:"events,omitempty"`
+	// GapFrom, GapTo: the span when the client got no answer; zero GapTo
+	// means none.
+	GapFrom Duration `json:"gap_from"`
+	GapTo   Duration `json:"gap_to"`
+}
+
+// MasterLane is one director's spans as MASTER.
+type MasterLane struct {
+	Node  string       `json:"node"`
+	Spans []MasterSpan `json:"spans"`
+}
+
+// MasterSpan is a time the node was MASTER, From..To relative to the
+// action (negative: before it). Source says what saw it: "adverts",
+// "vip", "notify".
+type MasterSpan struct {
+	From   Duration `json:"from"`
+	To     Duration `json:"to"`
+	Source string   `json:"source"`
+	Label  string   `json:"label,omitempty"` // "priority 100"
+}
+
+// MarshalJSON adds the kind.
+func (m Masters) MarshalJSON() ([]byte, error) {
+	type plain Masters
+	return json.Marshal(struct {
+		Kind string `json:"kind"`
+		plain
+	}{KindMasters, plain(m)})
+}
+
+func (m Masters) String() string {
+	var b strings.Builder
+	b.WriteString(m.Title)
+	for _, l := range m.Lanes {
+		for _, s := range l.Spans {
+			b.WriteString("\n  " + spanLine(l.Node, s))
+		}
+	}
+	for _, e := range m.Events {
+		fmt.Fprintf(&b, "\n  %8s %s", time.Duration(e.At).Round(time.Millisecond), e.Label)
+	}
+	if m.GapTo != 0 {
+		b.WriteString("\n  " + m.gapText())
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// gapText is the gap as "client gap 3220 ms".
+func (m Masters) gapText() string {
+	return fmt.Sprintf("client gap %d ms", time.Duration(m.GapTo-m.GapFrom).Round(time.Millisecond).Milliseconds())
+}
+
+// spanLine is one span as text: "lvs01 MASTER -2.000s..0.035s (adverts,
+// priority 100)".
+func spanLine(node string, s MasterSpan) string {
+	line := fmt.Sprintf("%s MASTER %.3fs..%.3fs", node, time.Duration(s.From).Seconds(), time.Duration(s.To).Seconds())
+	about := slices.DeleteFunc([]string{s.Source, s.Label}, func(p string) bool { return p == "" })
+	if len(about) > 0 {
+		line += " (" + strings.Join(about, ", ") + ")"
+	}
+	return line
+}
+
+// AbsLane is a MasterLane in absolute times, for MastersFrom.
+type AbsLane struct {
+	Node  string
+	Spans []AbsSpan
+}
+
+// AbsSpan is a MasterSpan in absolute times.
+type AbsSpan struct {
+	From, To      time.Time
+	Source, Label string
+}
+
+// AbsEvent is a TimelineEvent at an absolute time.
+type AbsEvent struct {
+	At    time.Time
+	Label string
+}
+
+// MastersFrom builds a Masters from absolute times: spans and events are
+// made relative to origin (the action). Zero gapTo means no gap; zero
+// gapFrom starts the gap at the action.
+func MastersFrom(title string, origin time.Time, lanes []AbsLane, events []AbsEvent, gapFrom, gapTo time.Time) Masters {
+	rel := func(t time.Time) Duration { return Duration(t.Sub(origin)) }
+	m := Masters{Title: title}
+	for _, l := range lanes {
+		ml := MasterLane{Node: l.Node}
+		for _, s := range l.Spans {
+			ml.Spans = append(ml.Spans, MasterSpan{From: rel(s.From), To: rel(s.To), Source: s.Source, Label: s.Label})
+		}
+		m.Lanes = append(m.Lanes, ml)
+	}
+	for _, e := range events {
+		m.Events = append(m.Events, TimelineEvent{At: rel(e.At), Label: e.Label})
+	}
+	if !gapTo.IsZero() {
+		if gapFrom.IsZero() {
+			gapFrom = origin
+		}
+		m.GapFrom, m.GapTo = rel(gapFrom), rel(gapTo)
+	}
+	return m
+}
+
 // Artifacts lists files kept from a failed spec, relative to the
 // report's directory.
 type Artifacts struct {
@@ -140,7 +259,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("decode duration: %w", err)
 	}
-	*d = Duration(s * float64(time.Second))
+	*d = Duration(math.Round(s * float64(time.Second)))
 	return nil
 }
 

@@ -17,6 +17,7 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"topology": TopologySVG,
 	"tallySVG": TallySVG,
 	"timeline": TimelineSVG,
+	"masters":  MastersSVG,
 	"anchor":   Anchor,
 	"join":     strings.Join,
 }).Parse(reportTemplate))

@@ -56,6 +56,7 @@ type Entry struct {
 	Tally    *Tally    `json:"tally,omitempty"`
 	Table    *Table    `json:"table,omitempty"`
 	Timeline *Timeline `json:"timeline,omitempty"`
+	Masters  *Masters  `json:"masters,omitempty"`
 }
 
 // Failure is why a spec failed.
@@ -208,6 +209,9 @@ func addEntry(s *Spec, re types.ReportEntry) {
 	case KindTimeline:
 		e.Timeline = new(Timeline)
 		err = json.Unmarshal(data, e.Timeline)
+	case KindMasters:
+		e.Masters = new(Masters)
+		err = json.Unmarshal(data, e.Masters)
 	case KindLab:
 		var l Lab
 		if json.Unmarshal(data, &l) == nil {
