@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -111,4 +112,53 @@ func inNamespace(path string, fn func() error) error {
 		errc <- fn()
 	}()
 	return <-errc
+}
+
+// IdentifyNode names the node of lab whose namespace the calling process
+// is in, "" when it is in none of them. Equivalent to: `ip netns identify`
+// with the lab's prefix taken off.
+func IdentifyNode(lab string) (string, error) {
+	var self syscall.Stat_t
+	if err := syscall.Stat("/proc/thread-self/ns/net", &self); err != nil {
+		return "", fmt.Errorf("identify namespace: %w", err)
+	}
+	entries, err := os.ReadDir(NetnsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil // no named namespace at all
+	}
+	if err != nil {
+		return "", fmt.Errorf("identify namespace: %w", err)
+	}
+	prefix := NamespaceName(lab, "")
+	for _, e := range entries {
+		node, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		var st syscall.Stat_t
+		if syscall.Stat(namespacePath(e.Name()), &st) == nil && st.Dev == self.Dev && st.Ino == self.Ino {
+			return node, nil
+		}
+	}
+	return "", nil
+}
+
+// Identify names the lab and node whose namespace the calling process is
+// in; both "" when it is in none. When lab names nest ("a" and "a-b"),
+// the longest that matches wins.
+func Identify() (lab, node string, err error) {
+	labs, err := List()
+	if err != nil {
+		return "", "", err
+	}
+	for _, l := range labs {
+		n, err := IdentifyNode(l)
+		if err != nil {
+			return "", "", err
+		}
+		if n != "" && len(l) > len(lab) {
+			lab, node = l, n
+		}
+	}
+	return lab, node, nil
 }
