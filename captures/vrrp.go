@@ -110,3 +110,53 @@ func GARPs(file string) ([]GARP, error) {
 	})
 	return out, err
 }
+
+// MasterSpan is a time one router advertised a VRID without a break: as
+// VRRP has only the MASTER advertise, the time it was MASTER as the
+// segment saw it.
+type MasterSpan struct {
+	VRID  uint8
+	SrcIP netip.Addr
+	// From is its first advert of the run, To its last; a priority-0
+	// advert (a graceful stop) ends the run and is its last.
+	From, To time.Time
+	// Priority is the priority of the run's last non-zero advert.
+	Priority uint8
+	// Resigned: the run ended with a priority-0 advert.
+	Resigned bool
+}
+
+// MasterSpans groups adverts, in capture order, into runs per VRID and
+// source: a run ends at a priority-0 advert, or when the next advert from
+// the same source comes more than three announced intervals later (a
+// backup declares the master down after three). Spans are in order of
+// their start. Two spans of one VRID that overlap by more than an
+// interval are a split brain.
+func MasterSpans(adverts []Advert) []MasterSpan {
+	type key struct {
+		vrid uint8
+		src  netip.Addr
+	}
+	open := map[key]int{} // index into out of the source's open run
+	var out []MasterSpan
+	for _, a := range adverts {
+		k := key{a.VRID, a.SrcIP}
+		i, ok := open[k]
+		if ok && a.Time.Sub(out[i].To) > 3*max(a.AdvertInt, time.Second/100) {
+			ok = false
+		}
+		if !ok {
+			out = append(out, MasterSpan{VRID: a.VRID, SrcIP: a.SrcIP, From: a.Time, To: a.Time, Priority: a.Priority})
+			i = len(out) - 1
+			open[k] = i
+		}
+		out[i].To = a.Time
+		if a.Priority == 0 {
+			out[i].Resigned = true
+			delete(open, k)
+			continue
+		}
+		out[i].Priority = a.Priority
+	}
+	return out
+}
