@@ -251,6 +251,9 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		// timers are the document's.
 		check = spec.Services[0].Check
 		check.DelayLoop, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry = 3, 2, 1, 1
+		// Not in the document: keepalived's notify events feed the
+		// report's MASTER timeline.
+		spec.VRRP[0].Notify = keepalived.NotifyCommand(lvslabBinary())
 		lab = upSpec(spec, labup.Options{})
 		startKeepalived(lab)
 		vip = spec.VRRP[0].VIPs[0].Addr()
@@ -312,6 +315,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		record("graceful failover",
 			"VIP on lvs02 %s after SIGTERM; client's first success %s after it (%d requests failed); formula: backup skew (256-%d)/256 = %s",
 			sw.Takeover.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, backup.Priority, formula.Round(time.Millisecond))
+		recordMasters("graceful failover", lab, adverts, "SIGTERM to lvs01's keepalived", stopped, "lvs02", sw)
 		Expect(sw.Takeover).To(BeNumerically("<", formula+kaSlack))
 		Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))
 
@@ -422,6 +426,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); client's first success %s after the kill (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
 			killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
 			sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
+		recordMasters("crash failover", lab, adverts, "SIGKILL to lvs01's keepalived", killed, "lvs02", sw)
 		Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
 		Expect(took).To(BeNumerically("<", formula+kaSlack))
 

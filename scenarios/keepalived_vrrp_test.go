@@ -6,6 +6,7 @@ package scenarios_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -170,4 +172,80 @@ func join(l []string) string {
 		out += " and " + s
 	}
 	return out
+}
+
+// recordMasters adds the report's "who is MASTER" chart for a failover:
+// each director's spans as MASTER from the adverts the capture saw (by
+// its address on the VRRP interface), from its notify events (the lab
+// file's notify: lvslab notify-log) and, for the new master, from the
+// takeover on; the notify events and the client's first success as
+// moments; the client's gap. Time 0 is the action.
+func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, action string, at time.Time, newMaster string, sw switchover) {
+	GinkgoHelper()
+	v := lab.Spec.VRRP[0]
+	// The chart spans the capture, and at least 2 s either side.
+	start, end := at.Add(-2*time.Second), at.Add(sw.Gap+2*time.Second)
+	if n := len(adverts); n > 0 {
+		start, end = minTime(start, adverts[0].Time), maxTime(end, adverts[n-1].Time)
+	}
+	events, err := keepalived.Events(lab.Name)
+	Expect(err).NotTo(HaveOccurred())
+	spans := captures.MasterSpans(adverts)
+	moments := []reports.AbsEvent{{At: at, Label: action}}
+	var lanes []reports.AbsLane
+	for _, m := range v.Members {
+		lane := reports.AbsLane{Node: m.Node}
+		src := addressOf(lab.Spec, m.Node, v.Interface)
+		for _, s := range spans {
+			if s.SrcIP == src && s.VRID == v.VRID {
+				label := fmt.Sprintf("priority %d", s.Priority)
+				if s.Resigned {
+					label += ", then 0"
+				}
+				lane.Spans = append(lane.Spans, reports.AbsSpan{From: s.From, To: s.To, Source: "adverts", Label: label})
+			}
+		}
+		var since time.Time // MASTER by notify since, zero when not
+		for _, e := range events {
+			if e.Node != m.Node || e.Name != v.Name {
+				continue
+			}
+			if !e.Time.Before(start) {
+				moments = append(moments, reports.AbsEvent{At: e.Time, Label: m.Node + " notify " + e.State})
+			}
+			switch {
+			case e.State == keepalived.StateMaster && since.IsZero():
+				since = e.Time
+			case e.State != keepalived.StateMaster && !since.IsZero():
+				if e.Time.After(start) {
+					lane.Spans = append(lane.Spans, reports.AbsSpan{From: maxTime(since, start), To: e.Time, Source: "notify"})
+				}
+				since = time.Time{}
+			}
+		}
+		if !since.IsZero() {
+			lane.Spans = append(lane.Spans, reports.AbsSpan{From: maxTime(since, start), To: end, Source: "notify", Label: "no notify since"})
+		}
+		if m.Node == newMaster {
+			lane.Spans = append(lane.Spans, reports.AbsSpan{From: at.Add(sw.Takeover), To: end, Source: "vip", Label: "holds the VIP"})
+		}
+		lanes = append(lanes, lane)
+	}
+	moments = append(moments, reports.AbsEvent{At: at.Add(sw.Gap), Label: "client's first success"})
+	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
+	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at, at.Add(sw.Gap)))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
