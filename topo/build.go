@@ -250,7 +250,7 @@ func (l *Lab) buildHost(nl *netlink.Handle, sw netns.NsHandle, h *Host) error {
 			}
 		}
 	}
-	if err := addRoutes(nl, h.Spec); err != nil {
+	if err := addRoutes(nl.RouteAdd, h.Spec); err != nil {
 		return err
 	}
 	return writeSysctls(l.Spec.Sysctls(h.Spec))
@@ -274,17 +274,18 @@ func (l *Lab) plug(sw *netlink.Handle, h *Host, bridges map[string]int) error {
 	return nil
 }
 
-// addRoutes adds the static routes, then the default route. Equivalent
-// to: `ip route add TO via VIA` and `ip route add default via GW`.
-func addRoutes(nl *netlink.Handle, n *Node) error {
+// addRoutes adds the static routes, then the default route, with add
+// (a netlink handle's RouteAdd, or RouteReplace to restore them).
+// Equivalent to: `ip route add TO via VIA` and `ip route add default via GW`.
+func addRoutes(add func(*netlink.Route) error, n *Node) error {
 	for _, r := range n.Routes {
 		dst := &net.IPNet{IP: r.To.Addr().AsSlice(), Mask: net.CIDRMask(r.To.Bits(), r.To.Addr().BitLen())}
-		if err := nl.RouteAdd(&netlink.Route{Dst: dst, Gw: r.Via.AsSlice()}); err != nil {
+		if err := add(&netlink.Route{Dst: dst, Gw: r.Via.AsSlice()}); err != nil {
 			return fmt.Errorf("add route %s via %s: %w", r.To, r.Via, err)
 		}
 	}
 	if n.Gateway.IsValid() {
-		if err := nl.RouteAdd(&netlink.Route{Gw: n.Gateway.AsSlice()}); err != nil {
+		if err := add(&netlink.Route{Gw: n.Gateway.AsSlice()}); err != nil {
 			return fmt.Errorf("add default route via %s: %w", n.Gateway, err)
 		}
 	}

@@ -272,3 +272,26 @@ func TestDestroyEndsProcesses(t *testing.T) {
 		t.Errorf("state after destroy: %v", err)
 	}
 }
+
+// TestSetLinks cuts web1's cables: the client can no longer reach it
+// across the router, and reaches it again once they are back.
+func TestSetLinks(t *testing.T) {
+	lab := build(t, "../labs/dr.yaml", labName("links"))
+	client, web1 := host(t, lab, "client"), host(t, lab, "web1")
+	rip := web1.Spec.Interfaces[0].Addresses[0].Addr().String() + ":22"
+	if err := dial(client, rip); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("client -> web1 before: got %v, want connection refused (reached)", err)
+	}
+	if err := web1.SetLinks(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := dial(client, rip); err == nil || errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("client -> web1 with its links down: got %v, want a failure to reach it", err)
+	}
+	if err := web1.SetLinks(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := dial(client, rip); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("client -> web1 with its links up again: got %v, want connection refused (reached)", err)
+	}
+}

@@ -59,3 +59,37 @@ func handleAt(path string) (*netlink.Handle, error) {
 	}
 	return h, nil
 }
+
+// SetLinks brings every interface the lab file gives the node up or down,
+// as pulling its cables (or a power cut, with its processes killed) would
+// look to its neighbours. Bringing them up restores the lab file's routes,
+// which the kernel dropped with the links. Equivalent to: `ip link set dev
+// IF up|down` for each interface, then `ip route replace` for each route,
+// in the node's namespace.
+func (h *Host) SetLinks(up bool) error {
+	nl, err := h.Netlink()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	for _, ifc := range h.Spec.Interfaces {
+		link, err := nl.LinkByName(ifc.Name)
+		if err != nil {
+			return fmt.Errorf("find %s on %s: %w", ifc.Name, h.Name(), err)
+		}
+		set, state := nl.LinkSetDown, "down"
+		if up {
+			set, state = nl.LinkSetUp, "up"
+		}
+		if err := set(link); err != nil {
+			return fmt.Errorf("set %s on %s %s: %w", ifc.Name, h.Name(), state, err)
+		}
+	}
+	if !up {
+		return nil
+	}
+	if err := addRoutes(nl.RouteReplace, h.Spec); err != nil {
+		return fmt.Errorf("restore routes of %s: %w", h.Name(), err)
+	}
+	return nil
+}
