@@ -453,6 +453,52 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		res := send(cli, "after crash", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
 	})
+
+	It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), func() {
+		By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
+		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
+		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
+		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
+			Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before the power cut")
+
+		w := watchVRRP(lab, "client", "eth0")
+		var off time.Time
+		sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
+			return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
+		}, func() {
+			// The links first: killing keepalived takes a while, and
+			// requests would go on being answered meanwhile.
+			By("lvs01 loses power: ip link set eth0 down, pkill -9 keepalived")
+			off = time.Now()
+			Expect(lvs01.SetLinks(false)).To(Succeed())
+			DeferCleanup(lvs01.SetLinks, true) // for a failed spec's second attempt
+			Expect(keepalived.Kill(lvs01)).To(Succeed())
+		})
+		adverts, garps := w.stop()
+		recordMasters("host crash", lab, adverts, "lvs01 goes dark", off, "lvs02", sw)
+
+		formula := masterDown(advert, backup.Priority)
+		record("host crash",
+			"VIP on lvs02 %s after the power cut; client's first success %s after it (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s, then lvs02's gratuitous ARP",
+			sw.Takeover.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
+		By("the client waited for the takeover: nothing answered the VIP in between")
+		Expect(sw.Gap).To(BeNumerically(">", formula-500*time.Millisecond), "the client got an answer before lvs02 could have taken over")
+		Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))
+		Expect(sw.Failed).To(BeNumerically(">", 0))
+
+		By("lvs02's gratuitous ARPs moved the client's neighbour entry for the VIP to lvs02's MAC")
+		mac02 := topo.MAC("lvs02", "eth0")
+		Expect(garpsFor(garps, vip, mac02, off)).NotTo(BeEmpty())
+		Expect(neighbourMAC(cli, vip)).To(Equal(mac02.String()))
+
+		By("power back: lvs01's links up, keepalived started; it preempts")
+		Expect(lvs01.SetLinks(true)).To(Succeed())
+		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
+		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
+		res := send(cli, "after power back", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		expectEvenSplit(res)
+	})
 })
 
 var _ = Describe("keepalived negative control: no keepalived on either director", Label("keepalived"), func() {
