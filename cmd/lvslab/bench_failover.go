@@ -29,7 +29,7 @@ const (
 	failoverFile = "labs/dr-keepalived.yaml"
 	failoverLab  = "bench-fo"
 	// failoverRuns is --runs' default with --failover: small enough that
-	// both kinds finish in under 3 minutes in the TCG guest.
+	// the three kinds finish in about 4 minutes in the TCG guest.
 	failoverRuns = 5
 )
 
@@ -38,7 +38,7 @@ const (
 func hookFailover(cmd *cobra.Command) {
 	var failover bool
 	cmd.Flags().BoolVar(&failover, "failover", false,
-		"measure the client-visible gap of keepalived failovers on labs/dr-keepalived.yaml, RUNS graceful and RUNS crash (default 5 each; needs IPVS)")
+		"measure the client-visible gap of keepalived failovers on labs/dr-keepalived.yaml, RUNS each of graceful (SIGTERM), crash (SIGKILL) and power (links cut, then SIGKILL) (default 5; needs IPVS)")
 	cmd.Example += "\n  lvslab vm -- lvslab bench --failover --runs 20"
 	next := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
@@ -67,6 +67,9 @@ func hookFailover(cmd *cobra.Command) {
 type failoverKind struct {
 	name string
 	act  func(*topo.Host) error
+	// revive undoes what act did besides stopping keepalived; nil when
+	// nothing else needs undoing.
+	revive func(*topo.Host) error
 	// wait is how the backup's takeover is seen: holding the VIP alone
 	// (graceful), or holding it at all (crash: the dead master keeps it).
 	wait    func(context.Context, *topo.Lab, netip.Addr, string) (time.Duration, error)
@@ -88,11 +91,29 @@ var failoverKinds = []failoverKind{
 		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
 		explain: "3×advert_int + skew",
 	},
+	{
+		// A power cut: the links go dark first, so the dead master's
+		// kernel no longer forwards, and the client waits for the
+		// takeover and the backup's gratuitous ARP.
+		name: "power", act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
+		wait: keepalived.WaitHolds, watch: 6 * time.Second,
+		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
+		explain: "3×advert_int + skew",
+	},
+}
+
+// powerOff cuts the director's links, then kills its keepalived.
+func powerOff(h *topo.Host) error {
+	if err := h.SetLinks(false); err != nil {
+		return err
+	}
+	return keepalived.Kill(h)
 }
 
 // benchFailover stands up the keepalived pair once, then fails its
-// MASTER over runs times gracefully (SIGTERM) and runs times by crash
-// (SIGKILL), restarting it after each, and prints the median and worst
+// MASTER over runs times gracefully (SIGTERM), runs times by crash
+// (SIGKILL) and runs times by a power cut (links down, then SIGKILL),
+// restarting it after each, and prints the median and worst
 // client-visible gap of each kind next to the formula.
 func benchFailover(ctx context.Context, w io.Writer, file string, runs int) error {
 	need, err := vm.NeedsVM()
@@ -177,6 +198,11 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
 			}
 			gaps, takeovers = append(gaps, gap), append(takeovers, took)
+			if k.revive != nil {
+				if err := k.revive(mh); err != nil {
+					return err
+				}
+			}
 			// Bring the master back as after a reboot: a crashed
 			// keepalived leaves its VIP and virtual servers behind.
 			if err := cleanDirector(mh, vrrp); err != nil {
