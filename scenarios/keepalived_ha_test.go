@@ -11,10 +11,12 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -28,6 +30,9 @@ import (
 func kaLab(want string, change func(*topo.Spec)) (*topo.Spec, *topo.Lab) {
 	GinkgoHelper()
 	spec := loadLab("dr-keepalived.yaml")
+	// Not in the document: keepalived's notify events feed the report's
+	// MASTER timeline.
+	spec.VRRP[0].Notify = keepalived.NotifyCommand(lvslabBinary())
 	if change != nil {
 		change(spec)
 	}
@@ -174,7 +179,9 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		vip, advert := vrrp.VIPs[0].Addr(), vrrp.AdvertInt
 		lvs02, cli := host(lab, "lvs02"), host(lab, "client")
 
+		w := watchVRRP(lab, "client", "eth0")
 		By("lvs02 drops every VRRP packet it receives (nft ... ip protocol vrrp drop)")
+		cut := time.Now()
 		cutVRRP(lvs02)
 		DeferCleanup(func() {
 			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -193,8 +200,14 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		record("split brain ARP", "MACs answering ARP for %s: %v (lvs01 %s, lvs02 %s)", vip, macs, macOf("lvs01", "eth0"), macOf("lvs02", "eth0"))
 
 		By("heal: lvs02 hears lvs01's higher priority and steps down")
+		healed := time.Now()
 		healVRRP(lvs02)
 		took = waitHolders(lab, vip, []string{"lvs01"}, advertDuration(advert)+10*time.Second)
+		time.Sleep(advertDuration(advert)) // lvs01's next advert, for the chart
+		adverts, _ := w.stop()
+		recordMasters("split brain", lab, adverts, chart{Action: "lvs02 stops hearing VRRP", At: cut,
+			Moments: []reports.AbsEvent{{At: healed, Label: "healed"}, {At: healed.Add(took), Label: "lvs01 alone holds the VIP"}}})
+		Expect(overlap(captures.MasterSpans(adverts))).To(BeNumerically(">", advertDuration(advert)), "both directors advertised at once in the capture")
 		record("split brain healed", "lvs01 alone held the VIP %s after the heal (formula: lvs01's next advert, within advert_int %d s); the client's neighbour entry for the VIP then: %q (lvs01 %s, lvs02 %s)",
 			took.Round(time.Millisecond), advert, neighbourMAC(cli, vip), macOf("lvs01", "eth0"), macOf("lvs02", "eth0"))
 		Expect(took).To(BeNumerically("<", advertDuration(advert)+kaSlack))

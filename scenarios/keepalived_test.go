@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
@@ -199,6 +200,25 @@ func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait f
 	return sw
 }
 
+// crashTakeover waits, at most limit, for lvs01 to be MASTER alone with
+// the client's neighbour entry for the VIP on its MAC; then it runs the
+// client across action (which takes lvs01 down without a goodbye) while
+// capturing the VRRP segment, until lvs02 holds the VIP (the dead master
+// may keep it too).
+func crashTakeover(lab *topo.Lab, cli *topo.Host, target netip.AddrPort, limit time.Duration, action func()) (switchover, []captures.Advert, []captures.GARP) {
+	GinkgoHelper()
+	vip := target.Addr()
+	waitMaster(lab, vip, "lvs01", limit)
+	Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
+		Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before lvs01 goes")
+	w := watchVRRP(lab, "client", "eth0")
+	sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
+		return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
+	}, action)
+	adverts, garps := w.stop()
+	return sw, adverts, garps
+}
+
 // waitRealServers polls both directors until the service's real servers
 // are want on each, and returns how long each took (at most limit).
 func waitRealServers(dirs []*topo.Host, target netip.AddrPort, want map[string]int, limit time.Duration) map[string]time.Duration {
@@ -315,7 +335,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		record("graceful failover",
 			"VIP on lvs02 %s after SIGTERM; client's first success %s after it (%d requests failed); formula: backup skew (256-%d)/256 = %s",
 			sw.Takeover.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, backup.Priority, formula.Round(time.Millisecond))
-		recordMasters("graceful failover", lab, adverts, "SIGTERM to lvs01's keepalived", stopped, "lvs02", sw)
+		recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
+		Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
 		Expect(sw.Takeover).To(BeNumerically("<", formula+kaSlack))
 		Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))
 
@@ -394,20 +415,12 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 	It("moves the VIP to the BACKUP Master_Down_Interval after the MASTER's last advert when its keepalived crashes (SIGKILL)", Label("failover"), func() {
 		By("lvs01 is MASTER again (preemption)")
-		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
-			Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before the crash")
-
-		w := watchVRRP(lab, "client", "eth0")
 		var killed time.Time
-		sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
-			return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
-		}, func() {
+		sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
 			By("pkill -9 keepalived on lvs01")
 			killed = time.Now()
 			Expect(keepalived.Kill(lvs01)).To(Succeed())
 		})
-		adverts, garps := w.stop()
 
 		By("no priority-0 advert: SIGKILL sends nothing (the negative control of the graceful stop's)")
 		from01 := advertsFrom(adverts, addressOf(spec, "lvs01", "eth0"))
@@ -426,7 +439,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); client's first success %s after the kill (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
 			killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
 			sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
-		recordMasters("crash failover", lab, adverts, "SIGKILL to lvs01's keepalived", killed, "lvs02", sw)
+		recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", killed, "lvs02", sw))
 		Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
 		Expect(took).To(BeNumerically("<", formula+kaSlack))
 
@@ -457,15 +470,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 	It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), func() {
 		By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
 		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
-		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
-			Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before the power cut")
-
-		w := watchVRRP(lab, "client", "eth0")
 		var off time.Time
-		sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
-			return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
-		}, func() {
+		sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
 			// The links first: killing keepalived takes a while, and
 			// requests would go on being answered meanwhile.
 			By("lvs01 loses power: ip link set eth0 down, pkill -9 keepalived")
@@ -474,8 +480,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			DeferCleanup(lvs01.SetLinks, true) // for a failed spec's second attempt
 			Expect(keepalived.Kill(lvs01)).To(Succeed())
 		})
-		adverts, garps := w.stop()
-		recordMasters("host crash", lab, adverts, "lvs01 goes dark", off, "lvs02", sw)
+		recordMasters("host crash", lab, adverts, failoverChart("lvs01 goes dark", off, "lvs02", sw))
 
 		formula := masterDown(advert, backup.Priority)
 		record("host crash",

@@ -174,24 +174,44 @@ func join(l []string) string {
 	return out
 }
 
-// recordMasters adds the report's "who is MASTER" chart for a failover:
-// each director's spans as MASTER from the adverts the capture saw (by
-// its address on the VRRP interface), from its notify events (the lab
-// file's notify: lvslab notify-log) and, for the new master, from the
-// takeover on; the notify events and the client's first success as
-// moments; the client's gap. Time 0 is the action.
-func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, action string, at time.Time, newMaster string, sw switchover) {
+// chart is what a "who is MASTER" chart shows besides the spans: the
+// action at 0, the new master (its VIP span starts at Takeover; "" for
+// none), the client's gap (Gap after the action; 0 for none) and other
+// moments.
+type chart struct {
+	Action    string
+	At        time.Time
+	NewMaster string
+	Takeover  time.Duration
+	Gap       time.Duration
+	Moments   []reports.AbsEvent
+}
+
+// failoverChart is the chart of a switchover the client watched.
+func failoverChart(action string, at time.Time, newMaster string, sw switchover) chart {
+	return chart{Action: action, At: at, NewMaster: newMaster, Takeover: sw.Takeover, Gap: sw.Gap,
+		Moments: []reports.AbsEvent{{At: at.Add(sw.Gap), Label: "client's first success"}}}
+}
+
+// recordMasters adds the report's "who is MASTER" chart: each
+// director's spans as MASTER from the adverts the capture saw (by its
+// address on the VRRP interface), from its notify events (the lab file's
+// notify: lvslab notify-log) and, for the new master, from the takeover
+// on; the notify events and c's moments; the client's gap. Time 0 is
+// the action.
+func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c chart) {
 	GinkgoHelper()
 	v := lab.Spec.VRRP[0]
+	at := c.At
 	// The chart spans the capture, and at least 2 s either side.
-	start, end := at.Add(-2*time.Second), at.Add(sw.Gap+2*time.Second)
+	start, end := at.Add(-2*time.Second), at.Add(c.Gap+2*time.Second)
 	if n := len(adverts); n > 0 {
 		start, end = minTime(start, adverts[0].Time), maxTime(end, adverts[n-1].Time)
 	}
 	events, err := keepalived.Events(lab.Name)
 	Expect(err).NotTo(HaveOccurred())
 	spans := captures.MasterSpans(adverts)
-	moments := []reports.AbsEvent{{At: at, Label: action}}
+	moments := append([]reports.AbsEvent{{At: at, Label: c.Action}}, c.Moments...)
 	var lanes []reports.AbsLane
 	for _, m := range v.Members {
 		lane := reports.AbsLane{Node: m.Node}
@@ -226,14 +246,17 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, action
 		if !since.IsZero() {
 			lane.Spans = append(lane.Spans, reports.AbsSpan{From: maxTime(since, start), To: end, Source: "notify", Label: "no notify since"})
 		}
-		if m.Node == newMaster {
-			lane.Spans = append(lane.Spans, reports.AbsSpan{From: at.Add(sw.Takeover), To: end, Source: "vip", Label: "holds the VIP"})
+		if m.Node == c.NewMaster {
+			lane.Spans = append(lane.Spans, reports.AbsSpan{From: at.Add(c.Takeover), To: end, Source: "vip", Label: "holds the VIP"})
 		}
 		lanes = append(lanes, lane)
 	}
-	moments = append(moments, reports.AbsEvent{At: at.Add(sw.Gap), Label: "client's first success"})
 	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
-	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at, at.Add(sw.Gap)))
+	var gapTo time.Time
+	if c.Gap > 0 {
+		gapTo = at.Add(c.Gap)
+	}
+	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at, gapTo))
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -248,4 +271,18 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// overlap is the longest time two routers advertised at once in spans:
+// zero when one MASTER followed another.
+func overlap(spans []captures.MasterSpan) time.Duration {
+	var most time.Duration
+	for i, a := range spans {
+		for _, b := range spans[i+1:] {
+			if a.SrcIP != b.SrcIP && a.VRID == b.VRID {
+				most = max(most, minTime(a.To, b.To).Sub(maxTime(a.From, b.From)))
+			}
+		}
+	}
+	return most
 }
