@@ -121,11 +121,27 @@ type switchover struct {
 	// Takeover is from the action to the new master holding the VIP
 	// alone (polled every 10 ms).
 	Takeover time.Duration
-	// Gap is from the action to the client's first success after it;
-	// Failed counts the requests that failed in between.
-	Gap    time.Duration
+	// Gap is from the action to the client's first answer after its
+	// first failed request since the action: when the service was back.
+	// Zero when no request failed. (Requests the old master answered
+	// while the action was under way do not count as the service back.)
+	Gap time.Duration
+	// Down is from the action to the last answer before that first
+	// failure: when the service was lost (negative: before the action).
+	Down time.Duration
+	// Failed counts the requests that failed from the first failure to
+	// the answer that ends the gap.
 	Failed int
 	Result *client.Result
+}
+
+// client says what the client saw, relative to the action.
+func (sw switchover) client() string {
+	if sw.Failed == 0 {
+		return "the client missed no answer"
+	}
+	return fmt.Sprintf("the client's answers stopped %s after the action and came back %s after it (%d requests failed)",
+		sw.Down.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed)
 }
 
 // watchSwitchover runs a client loop from the node c against target (a
@@ -185,18 +201,22 @@ func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait f
 	sw.Result = r.res
 	Expect(slices.ContainsFunc(r.res.Timeline, func(e client.Event) bool { return e.At < at && e.Err == "" })).
 		To(BeTrue(), "no success before the action: %v", r.res.Errors)
-	sw.Gap = -1
+	lastOK, failing := time.Duration(0), false
 	for _, e := range r.res.Timeline {
-		if e.At < at {
-			continue
-		}
-		if e.Err == "" {
+		switch {
+		case e.Err == "" && failing:
 			sw.Gap = e.At + e.Latency - at
-			break
+			return sw
+		case e.Err == "":
+			lastOK = e.At + e.Latency
+		case e.At >= at:
+			if !failing {
+				failing, sw.Down = true, lastOK-at
+			}
+			sw.Failed++
 		}
-		sw.Failed++
 	}
-	Expect(sw.Gap).To(BeNumerically(">=", 0), "no success after the action: %v", r.res.Errors)
+	Expect(failing).To(BeFalse(), "no success after the client's first failure since the action: %v", r.res.Errors)
 	return sw
 }
 
@@ -333,8 +353,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		Expect(first.Time.Sub(zero[0])).To(BeNumerically("<", skew(backup.Priority)+kaSlack))
 		formula := skew(backup.Priority)
 		record("graceful failover",
-			"VIP on lvs02 %s after SIGTERM; client's first success %s after it (%d requests failed); formula: backup skew (256-%d)/256 = %s",
-			sw.Takeover.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, backup.Priority, formula.Round(time.Millisecond))
+			"VIP on lvs02 %s after SIGTERM; %s; formula: backup skew (256-%d)/256 = %s",
+			sw.Takeover.Round(time.Millisecond), sw.client(), backup.Priority, formula.Round(time.Millisecond))
 		recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
 		Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
 		Expect(sw.Takeover).To(BeNumerically("<", formula+kaSlack))
@@ -360,8 +380,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		})
 		formula := masterDown(advert, master.Priority)
 		record("preemption",
-			"VIP on lvs01 %s after the start command (keepalived up in %s); client's first success %s after it (%d requests failed); formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 = %s",
-			sw.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, advert, master.Priority, formula.Round(time.Millisecond))
+			"VIP on lvs01 %s after the start command (keepalived up in %s); %s; formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 = %s",
+			sw.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), sw.client(), advert, master.Priority, formula.Round(time.Millisecond))
 		Expect(sw.Takeover - startTook).To(BeNumerically("<", formula+kaSlack))
 
 		By("lvs01 alone holds the VIP, with its virtual server back")
@@ -436,9 +456,9 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		took := first.Time.Sub(last.Time)
 		formula := masterDown(advert, backup.Priority)
 		record("crash failover",
-			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); client's first success %s after the kill (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
+			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
 			killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
-			sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
+			sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
 		recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", killed, "lvs02", sw))
 		Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
 		Expect(took).To(BeNumerically("<", formula+kaSlack))
@@ -484,8 +504,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 		formula := masterDown(advert, backup.Priority)
 		record("host crash",
-			"VIP on lvs02 %s after the power cut; client's first success %s after it (%d requests failed); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s, then lvs02's gratuitous ARP",
-			sw.Takeover.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, advert, backup.Priority, formula.Round(time.Millisecond))
+			"VIP on lvs02 %s after the power cut; %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s, then lvs02's gratuitous ARP",
+			sw.Takeover.Round(time.Millisecond), sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
 		By("the client waited for the takeover: nothing answered the VIP in between")
 		Expect(sw.Gap).To(BeNumerically(">", formula-500*time.Millisecond), "the client got an answer before lvs02 could have taken over")
 		Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))

@@ -176,21 +176,25 @@ func join(l []string) string {
 
 // chart is what a "who is MASTER" chart shows besides the spans: the
 // action at 0, the new master (its VIP span starts at Takeover; "" for
-// none), the client's gap (Gap after the action; 0 for none) and other
-// moments.
+// none), the client's gap (from Down to Gap after the action; Gap 0 for
+// none) and other moments.
 type chart struct {
 	Action    string
 	At        time.Time
 	NewMaster string
 	Takeover  time.Duration
-	Gap       time.Duration
+	Down, Gap time.Duration
 	Moments   []reports.AbsEvent
 }
 
 // failoverChart is the chart of a switchover the client watched.
 func failoverChart(action string, at time.Time, newMaster string, sw switchover) chart {
-	return chart{Action: action, At: at, NewMaster: newMaster, Takeover: sw.Takeover, Gap: sw.Gap,
-		Moments: []reports.AbsEvent{{At: at.Add(sw.Gap), Label: "client's first success"}}}
+	c := chart{Action: action, At: at, NewMaster: newMaster, Takeover: sw.Takeover}
+	if sw.Failed > 0 {
+		c.Down, c.Gap = sw.Down, sw.Gap
+		c.Moments = []reports.AbsEvent{{At: at.Add(sw.Gap), Label: "the client's answers are back"}}
+	}
+	return c
 }
 
 // recordMasters adds the report's "who is MASTER" chart: each
@@ -256,7 +260,7 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 	if c.Gap > 0 {
 		gapTo = at.Add(c.Gap)
 	}
-	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at, gapTo))
+	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at.Add(c.Down), gapTo))
 }
 
 func minTime(a, b time.Time) time.Time {
