@@ -40,7 +40,8 @@ type Options struct {
 	// Timeout bounds each request, connect to reply (default 2s).
 	Timeout time.Duration
 	// Deadline bounds the whole run (required, up to MaxDeadline); a run
-	// that reaches it stops early, with Result.Sent < Requests.
+	// that reaches it stops early, with Result.Sent < Requests. A request
+	// the deadline cuts short is not counted: it did not fail.
 	Deadline time.Duration
 	// Interval is a pause between requests.
 	Interval time.Duration
@@ -180,7 +181,11 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 			if len(opts.Sources) > 0 {
 				src = opts.Sources[i%len(opts.Sources)]
 			}
-			res.add(r.request(ctx, i, src))
+			ev := r.request(ctx, i, src)
+			if ev.Err != "" && ctx.Err() != nil && parent.Err() == nil {
+				break // cut short by the run's deadline, not failed by the server
+			}
+			res.add(ev)
 		}
 		return nil
 	})

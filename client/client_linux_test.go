@@ -152,6 +152,18 @@ func TestClient(t *testing.T) {
 		}
 	})
 
+	t.Run("a request the deadline cuts short is not a failure", func(t *testing.T) {
+		res, err := client.Run(context.Background(), cl, client.Options{
+			Target: netip.AddrPortFrom(nowhere, 80), Requests: 100, Timeout: time.Second, Deadline: 200 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sent != 0 || len(res.Errors) != 0 {
+			t.Errorf("result %+v, want nothing counted: the only request was cut by the deadline", res)
+		}
+	})
+
 	t.Run("cancel ends the run with an error", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
