@@ -212,6 +212,45 @@ var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Labe
 		Expect(res.OK()).To(Equal(10))
 	})
 
+	DescribeTable("a held connection to a deleted RS (ipvsadm -d): expire_nodest_conn",
+		func(expire string, want string) {
+			spec := drWith("rr")
+			node(spec, "lvs").Sysctls = map[string]string{"net.ipv4.vs.expire_nodest_conn": expire}
+			lab := upSpec(spec, labup.Options{})
+			cl, vip := host(lab, "client"), serviceVIP(spec)
+			svc := spec.Services[0]
+
+			By("holding a keep-alive connection")
+			hc, err := hold(cl, vip)
+			Expect(err).NotTo(HaveOccurred())
+			var rs *topo.RealServer
+			for _, r := range svc.RealServers {
+				if r.Node == hc.Server {
+					rs = r
+				}
+			}
+			Expect(rs).NotTo(BeNil())
+
+			By("deleting " + hc.Server + " from the service (ipvsadm -d)")
+			Expect(openDirector(host(lab, "lvs")).DeleteRealServer(svc, rs)).To(Succeed())
+
+			By("asking again on the held connection")
+			start := time.Now()
+			_, err = hc.Ask()
+			took := time.Since(start)
+			record("expire_nodest_conn "+expire, "the held connection's next request: %s after %s (%v)",
+				client.Classify(err), took.Round(time.Millisecond), err)
+			Expect(client.Classify(err)).To(Equal(want))
+
+			By("new connections go to the RS that is left")
+			res := send(cl, "after ipvsadm -d", client.Options{Target: vip, Requests: 4})
+			Expect(res.Errors).To(BeEmpty())
+			Expect(res.Tally).NotTo(HaveKey(hc.Server))
+		},
+		Entry("0 (the default): it stalls, as the director drops its packets", "0", client.Timeout),
+		Entry("1: the director forgets the connection and its own stack resets it", "1", client.Reset),
+	)
+
 	It("refuses a client at once when the service has no real server", func() {
 		spec := drWith("rr")
 		spec.Services[0].RealServers = nil
