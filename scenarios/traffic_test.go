@@ -29,6 +29,22 @@ func drWith(sched string) *topo.Spec {
 	return spec
 }
 
+// holdOne holds a keep-alive connection from cl to vip and returns it
+// with the real server of svc that answered it.
+func holdOne(cl *topo.Host, vip netip.AddrPort, svc *topo.Service) (*heldConn, *topo.RealServer) {
+	GinkgoHelper()
+	By("holding a keep-alive connection")
+	hc, err := hold(cl, vip)
+	Expect(err).NotTo(HaveOccurred())
+	for _, r := range svc.RealServers {
+		if r.Node == hc.Server {
+			return hc, r
+		}
+	}
+	Fail(hc.Server + " answered, and it is no real server of " + svc.Name)
+	return nil, nil
+}
+
 var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Label("sched"), func() {
 	It("wrr with weights 1:3 gives exactly 100/300 of 400 requests", func() {
 		spec := drWith("wrr")
@@ -185,17 +201,8 @@ var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Labe
 		cl, vip := host(lab, "client"), serviceVIP(spec)
 		svc := spec.Services[0]
 
-		By("holding a keep-alive connection")
-		hc, err := hold(cl, vip)
-		Expect(err).NotTo(HaveOccurred())
+		hc, rs := holdOne(cl, vip, svc)
 		quiesced := hc.Server
-		var rs *topo.RealServer
-		for _, r := range svc.RealServers {
-			if r.Node == quiesced {
-				rs = r
-			}
-		}
-		Expect(rs).NotTo(BeNil())
 
 		By("setting " + quiesced + "'s weight to 0 (ipvsadm -e … -w 0)")
 		Expect(openDirector(host(lab, "lvs")).Quiesce(svc, rs)).To(Succeed())
@@ -220,23 +227,14 @@ var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Labe
 			cl, vip := host(lab, "client"), serviceVIP(spec)
 			svc := spec.Services[0]
 
-			By("holding a keep-alive connection")
-			hc, err := hold(cl, vip)
-			Expect(err).NotTo(HaveOccurred())
-			var rs *topo.RealServer
-			for _, r := range svc.RealServers {
-				if r.Node == hc.Server {
-					rs = r
-				}
-			}
-			Expect(rs).NotTo(BeNil())
+			hc, rs := holdOne(cl, vip, svc)
 
 			By("deleting " + hc.Server + " from the service (ipvsadm -d)")
 			Expect(openDirector(host(lab, "lvs")).DeleteRealServer(svc, rs)).To(Succeed())
 
 			By("asking again on the held connection")
 			start := time.Now()
-			_, err = hc.Ask()
+			_, err := hc.Ask()
 			took := time.Since(start)
 			record("expire_nodest_conn "+expire, "the held connection's next request: %s after %s (%v)",
 				client.Classify(err), took.Round(time.Millisecond), err)
