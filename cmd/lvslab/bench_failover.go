@@ -89,7 +89,7 @@ var failoverKinds = []failoverKind{
 	{
 		name: "crash", act: keepalived.Kill, wait: keepalived.WaitHolds, watch: 6 * time.Second,
 		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
-		explain: "3×advert_int + skew",
+		explain: "3×advert_int + skew, from the last advert: up to advert_int before the action",
 	},
 	{
 		// A power cut: the links go dark first, so the dead master's
@@ -98,7 +98,7 @@ var failoverKinds = []failoverKind{
 		name: "power", act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
 		wait: keepalived.WaitHolds, watch: 6 * time.Second,
 		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
-		explain: "3×advert_int + skew",
+		explain: "3×advert_int + skew, from the last advert: up to advert_int before the action",
 	},
 }
 
