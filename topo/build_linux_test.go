@@ -3,6 +3,7 @@ package topo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -279,8 +280,8 @@ func TestSetLinks(t *testing.T) {
 	lab := build(t, "../labs/dr.yaml", labName("links"))
 	client, web1 := host(t, lab, "client"), host(t, lab, "web1")
 	rip := web1.Spec.Interfaces[0].Addresses[0].Addr().String() + ":22"
-	if err := dial(client, rip); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("client -> web1 before: got %v, want connection refused (reached)", err)
+	if err := reach(client, rip); err != nil {
+		t.Fatalf("client -> web1 before: %v", err)
 	}
 	if err := web1.SetLinks(false); err != nil {
 		t.Fatal(err)
@@ -291,14 +292,20 @@ func TestSetLinks(t *testing.T) {
 	if err := web1.SetLinks(true); err != nil {
 		t.Fatal(err)
 	}
-	// The router's neighbour entry for web1 failed while the links were
-	// down and a first SYN may be lost while it resolves again: allow a
-	// few attempts.
+	if err := reach(client, rip); err != nil {
+		t.Errorf("client -> web1 with its links up again: %v", err)
+	}
+}
+
+// reach dials addr, where nothing listens, until it is refused (so it was
+// reached), at most five times: a first SYN may be lost while neighbour
+// entries resolve, and under load the one-second dial timeout is short.
+func reach(from *topo.Host, addr string) error {
 	var err error
 	for range 5 {
-		if err = dial(client, rip); errors.Is(err, syscall.ECONNREFUSED) {
-			return
+		if err = dial(from, addr); errors.Is(err, syscall.ECONNREFUSED) {
+			return nil
 		}
 	}
-	t.Errorf("client -> web1 with its links up again: got %v five times, want connection refused (reached)", err)
+	return fmt.Errorf("want connection refused (reached), got five times: %w", err)
 }
