@@ -161,6 +161,11 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opts.Deadline)
 	defer cancel()
+	// over reads the deadline off the clock: ctx.Err() turns non-nil only
+	// once its timer has fired, which a loaded machine delays, while a dial
+	// already fails on the clock's word.
+	deadline, _ := ctx.Deadline()
+	over := func() bool { return ctx.Err() != nil || !time.Now().Before(deadline) }
 	err := h.Do(func() error {
 		// Every socket is created on this thread, inside the node.
 		r := &runner{opts: opts, pool: map[netip.Addr]*conn{}, start: time.Now()}
@@ -174,7 +179,7 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 				}
 				t.Stop()
 			}
-			if ctx.Err() != nil {
+			if over() {
 				break
 			}
 			var src netip.Addr
@@ -182,7 +187,7 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 				src = opts.Sources[i%len(opts.Sources)]
 			}
 			ev := r.request(ctx, i, src)
-			if ev.Err != "" && ctx.Err() != nil && parent.Err() == nil {
+			if ev.Err != "" && over() && parent.Err() == nil {
 				break // cut short by the run's deadline, not failed by the server
 			}
 			res.add(ev)
