@@ -16,6 +16,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -99,8 +100,43 @@ func keepArtifacts(labs []string) {
 		if err != nil {
 			fmt.Fprintf(GinkgoWriter, "keep artifacts of %s: %v\n", name, err)
 		}
+		files = append(files, keepIPVS(name, dst, rel)...)
 	}
 	AddReportEntry("artifacts", reports.Artifacts{Dir: rel, Files: files}, ReportEntryVisibilityNever)
+}
+
+// keepIPVS writes each director's IPVS table of the lab as ipvsadm -Ln,
+// --stats and -Lnc print them to <lab>/ipvs-<node>.txt under dst, and
+// returns the files' paths under rel. A kernel without IPVS writes none.
+func keepIPVS(name, dst, rel string) []string {
+	lab, err := topo.Open(name)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, h := range lab.Hosts() {
+		if h.Spec.Role != topo.RoleDirector {
+			continue
+		}
+		t, err := director.Snapshot(h)
+		if err != nil {
+			fmt.Fprintf(GinkgoWriter, "keep the IPVS table of %s: %v\n", h.Name(), err)
+			continue
+		}
+		text := "# ipvsadm -Ln\n" + director.FormatTable(t) + "\n# ipvsadm -Ln --stats\n" + director.FormatStats(t) +
+			"\n# ipvsadm -Lnc\n" + director.FormatConns(t.Conns)
+		r := filepath.Join(name, "ipvs-"+h.Name()+".txt")
+		err = os.MkdirAll(filepath.Join(dst, name), 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dst, r), []byte(text), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(GinkgoWriter, "keep the IPVS table of %s: %v\n", h.Name(), err)
+			continue
+		}
+		files = append(files, filepath.Join(rel, r))
+	}
+	return files
 }
 
 // ReportAfterSuite runs once, on process 1, with every process's specs.
