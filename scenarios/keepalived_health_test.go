@@ -33,6 +33,26 @@ func removalFormula(c *topo.Check) time.Duration {
 	return time.Duration(c.DelayLoop+(c.Retry+1)*c.ConnectTimeout+c.Retry*c.DelayBeforeRetry) * time.Second
 }
 
+// readdFormula is the longest time a checker takes to put a revived
+// server back: one passing check, within delay_loop + connect_timeout.
+func readdFormula(c *topo.Check) time.Duration {
+	return time.Duration(c.DelayLoop+c.ConnectTimeout) * time.Second
+}
+
+// expectBack waits for the service's real servers on each of dirs to be
+// want after a server came back, records how long each director took
+// (as name DIRECTOR: "what DURATION after …") and holds it to readdFormula.
+func expectBack(name, what string, dirs []*topo.Host, target netip.AddrPort, want map[string]int, c *topo.Check) {
+	GinkgoHelper()
+	back := readdFormula(c)
+	took := waitRealServers(dirs, target, want, back+10*time.Second)
+	for _, h := range dirs {
+		record(name+" "+h.Name(), "%s %s after its server started; formula: one passing check, within delay_loop + connect_timeout = %s",
+			what, took[h.Name()].Round(time.Millisecond), back)
+		Expect(took[h.Name()]).To(BeNumerically("<", back+kaSlack), "%s on %s", name, h.Name())
+	}
+}
+
 // fastFailFormula is the time to declare a server down when every
 // attempt fails at once (an answer with the wrong status, a script that
 // exits 1): delay_loop + retry×delay_before_retry.
@@ -115,14 +135,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 
 		By("systemctl start httpd on web01: weight 1 again")
 		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), lvslabBinary())).To(Succeed())
-		back := time.Duration(check.DelayLoop+check.ConnectTimeout) * time.Second
-		restored := waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+10*time.Second)
-		for _, h := range dirs {
-			record("inhibit_on_failure restore "+h.Name(),
-				"web01's weight back to 1 %s after its server started; formula: one passing check, within delay_loop + connect_timeout = %s",
-				restored[h.Name()].Round(time.Millisecond), back)
-			Expect(restored[h.Name()]).To(BeNumerically("<", back+kaSlack), "restore on %s", h.Name())
-		}
+		expectBack("inhibit_on_failure restore", "web01's weight back to 1", dirs, target, map[string]int{rip01: 1, rip02: 1}, check)
 	})
 
 	It("removes the real servers on the director whose MISC_CHECK script exits 1, and takes them back when it exits 0", func() {
@@ -157,7 +170,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 
 		By("the script exits 0 again: lvs01's table has both real servers back")
 		setDown0(lvs01, false)
-		back := time.Duration(check.DelayLoop+check.ConnectTimeout) * time.Second
+		back := readdFormula(check)
 		added := waitRealServers([]*topo.Host{lvs01}, target, both, back+10*time.Second)
 		record("MISC_CHECK exit 0", "both real servers back in lvs01's table %s after the script passed; formula: one passing check, within delay_loop + misc_timeout = %s",
 			added["lvs01"].Round(time.Millisecond), back)
@@ -190,7 +203,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 		rip01, rip02 := svc.RealServers[0].RIP.String(), svc.RealServers[1].RIP.String()
 		sorry := svc.SorryServer.RIP.String()
 		formula := removalFormula(svc.Check)
-		back := time.Duration(svc.Check.DelayLoop+svc.Check.ConnectTimeout) * time.Second
+		back := readdFormula(svc.Check)
 		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
 
 		By("quorum 1 (keepalived's default): with web01 stopped, web02 serves alone and the sorry server stays out (the control of quorum 2 below)")

@@ -95,7 +95,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 
 		By("4. stop nginx on 171: both directors drop it, every client address gets 172")
 		Expect(realserver.Stop(host(lab, "nginx171"), 0)).To(Succeed())
-		formula := time.Duration(check.DelayLoop+(check.Retry+1)*check.ConnectTimeout+check.Retry*check.DelayBeforeRetry) * time.Second
+		formula := removalFormula(check)
 		removed := waitRealServers(dirs, target, map[string]int{rip172: 1}, formula+10*time.Second)
 		record("seed 000 step 4", "171 left the tables %v after the stop; formula %s", removed, formula)
 		res = send(cli, "seed 000 step 4", client.Options{Target: target, Requests: 8, Sources: first})
@@ -104,7 +104,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 
 		By("5. start nginx on 171 again: it is back, and new client addresses are dealt to both")
 		Expect(realserver.Start(host(lab, "nginx171"), realserver.ServiceOptions(spec, "nginx171"), lvslabBinary())).To(Succeed())
-		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, time.Duration(check.DelayLoop+check.ConnectTimeout)*time.Second+10*time.Second)
+		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, readdFormula(check)+10*time.Second)
 		res = send(cli, "seed 000 step 5", client.Options{Target: target, Requests: 12, Sources: fresh})
 		expectPersistentSplit(res, fresh)
 	})

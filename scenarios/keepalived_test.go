@@ -439,7 +439,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 	It("drops a stopped web server from both directors (TCP_CHECK) and takes it back once revived", Label("health"), func() {
 		web01 := host(lab, "web01")
-		formula := time.Duration(check.DelayLoop+(check.Retry+1)*check.ConnectTimeout+check.Retry*check.DelayBeforeRetry) * time.Second
+		formula := removalFormula(check)
 
 		By("systemctl stop httpd on web01")
 		// Measured from the stop command: the server closes its listener
@@ -463,14 +463,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 		By("systemctl start httpd on web01")
 		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), kaBinary)).To(Succeed())
-		back := time.Duration(check.DelayLoop+check.ConnectTimeout) * time.Second
-		added := waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+10*time.Second)
-		for _, h := range dirs {
-			record("health re-add "+h.Name(),
-				"web01 back in the table %s after its server started; formula: one passing check, within delay_loop + connect_timeout = %s",
-				added[h.Name()].Round(time.Millisecond), back)
-			Expect(added[h.Name()]).To(BeNumerically("<", back+kaSlack), "re-add on %s", h.Name())
-		}
+		expectBack("health re-add", "web01 back in the table", dirs, target, map[string]int{rip01: 1, rip02: 1}, check)
 
 		By("both real servers answer again")
 		res = send(cli, "web01 revived", client.Options{Target: target, Requests: 20})
