@@ -9,15 +9,16 @@ import (
 // for.
 var loaded sync.Map
 
-// loadScheduler loads a scheduler's module from user space before a
-// service needs it. Left to the kernel, the module would be requested
+// LoadScheduler loads a scheduler's module from user space before a
+// service needs it, whoever programs the service (this package, or
+// keepalived from its lb_algo). Left to the kernel, the module would be requested
 // while IPVS holds its control mutex; a scheduler whose init registers
 // per-namespace state (lblc, lblcr) then waits for namespace cleanup, and
 // the cleanup of a namespace with IPVS waits for that mutex: a deadlock
 // seen when labs come and go quickly. A failure is not an error here: the
 // kernel may have it built in, and a missing scheduler is reported by the
 // service call itself. Equivalent to: `modprobe -q ip_vs_SCHED`.
-func loadScheduler(name string) {
+func LoadScheduler(name string) {
 	if name == "" {
 		return
 	}

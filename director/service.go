@@ -29,7 +29,7 @@ const allOnes = 0xffffffff
 // [-p TIMEOUT -M NETMASK]`, or `ipvsadm -A -f MARK …` for a firewall-mark
 // service.
 func (d *Director) AddService(svc *topo.Service) error {
-	loadScheduler(svc.Scheduler)
+	LoadScheduler(svc.Scheduler)
 	s, err := kernelService(svc)
 	if err == nil {
 		err = schedulerError(svc, d.ipvs.NewService(s))
@@ -48,7 +48,7 @@ func (d *Director) AddService(svc *topo.Service) error {
 // Equivalent to: `ipvsadm -E -t VIP:PORT -s SCHED [-p TIMEOUT -M NETMASK]`
 // (or `-E -f MARK …`).
 func (d *Director) EditService(svc *topo.Service) error {
-	loadScheduler(svc.Scheduler)
+	LoadScheduler(svc.Scheduler)
 	s, err := kernelService(svc)
 	if err == nil {
 		var cur *ipvs.Service

@@ -217,6 +217,9 @@ func prepare(spec *topo.Spec, h *topo.Host) error {
 		if !slices.Contains(svc.Directors, h.Name()) {
 			continue
 		}
+		// keepalived adds the service with its lb_algo: the module must
+		// be there first (see director.LoadScheduler).
+		director.LoadScheduler(svc.Scheduler)
 		if svc.FWMark != 0 {
 			if err := director.Mark(h, svc); err != nil {
 				return err
