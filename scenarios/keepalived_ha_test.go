@@ -81,7 +81,7 @@ var _ = Describe("keepalived nopreempt and preempt_delay (seed 004 §二: both B
 		// keepalived's VRRP process is up before StartNode returns (it
 		// also waits for the checker's table), so the takeback is
 		// bounded by the time from either end of the start.
-		afterUp := waitHolders(lab, vip, []string{"lvs01"}, formula+10*time.Second)
+		afterUp := waitMaster(lab, vip, "lvs01", formula+10*time.Second)
 		afterCmd := afterUp + up
 		record("preempt_delay", "lvs01 took the VIP back %s after keepalived was up, %s after its start command (which took %s); formula: preempt_delay + Master_Down_Interval = %d s + %s = %s (without preempt_delay: %s)",
 			afterUp.Round(time.Millisecond), afterCmd.Round(time.Millisecond), up.Round(time.Millisecond), delay,
@@ -133,7 +133,7 @@ var _ = Describe("keepalived track_script (seed 001)", Label("keepalived", "fail
 
 		By("the check fails on lvs01")
 		setDown0(lvs01, true)
-		took := waitHolders(lab, vip, []string{"lvs02"}, masterDown(advert, p02)+10*time.Second)
+		took := waitMaster(lab, vip, "lvs02", masterDown(advert, p02)+10*time.Second)
 		formula := time.Duration(sc.Fall*sc.Interval)*time.Second + masterDown(advert, p02)
 		record("track_script failover", "lvs02 held the VIP alone %s after lvs01's check began to fail; formula: up to fall×interval + lvs02's Master_Down_Interval = %d×%d s + %s = %s",
 			took.Round(time.Millisecond), sc.Fall, sc.Interval, masterDown(advert, p02).Round(time.Millisecond), formula.Round(time.Millisecond))
@@ -142,7 +142,7 @@ var _ = Describe("keepalived track_script (seed 001)", Label("keepalived", "fail
 
 		By("the check passes again: lvs01's priority is back to " + fmt.Sprint(p01) + " and it preempts")
 		setDown0(lvs01, false)
-		took = waitHolders(lab, vip, []string{"lvs01"}, masterDown(advert, p01)+10*time.Second)
+		took = waitMaster(lab, vip, "lvs01", masterDown(advert, p01)+10*time.Second)
 		formula = time.Duration(sc.Rise*sc.Interval)*time.Second + masterDown(advert, p01)
 		record("track_script recovery", "lvs01 held the VIP alone again %s after its check passed; formula: up to rise×interval + lvs01's Master_Down_Interval = %s",
 			took.Round(time.Millisecond), formula.Round(time.Millisecond))
@@ -202,7 +202,7 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		By("heal: lvs02 hears lvs01's higher priority and steps down")
 		healed := time.Now()
 		healVRRP(lvs02)
-		took = waitHolders(lab, vip, []string{"lvs01"}, advertDuration(advert)+10*time.Second)
+		took = waitMaster(lab, vip, "lvs01", advertDuration(advert)+10*time.Second)
 		time.Sleep(advertDuration(advert)) // lvs01's next advert, for the chart
 		adverts, _ := w.stop()
 		recordMasters("split brain", lab, adverts, chart{Action: "lvs02 stops hearing VRRP", At: cut,

@@ -74,7 +74,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		By("2. systemctl stop keepalived on lvs151: lvs152 holds the VIP and serves")
 		stop := time.Now()
 		Expect(keepalived.Stop(lvs151)).To(Succeed())
-		waitHolders(lab, vip, []string{"lvs152"}, skew(backup.Priority)+kaSlack)
+		waitMaster(lab, vip, "lvs152", skew(backup.Priority)+kaSlack)
 		took := time.Since(stop)
 		record("seed 000 step 2", "lvs152 held the VIP alone %s after the stop command; formula: its skew (256-%d)/256 = %s",
 			took.Round(time.Millisecond), backup.Priority, skew(backup.Priority).Round(time.Millisecond))
@@ -86,7 +86,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		start := time.Now()
 		Expect(keepalived.StartNode(lab, lvs151)).To(Succeed())
 		up := time.Since(start)
-		took = waitHolders(lab, vip, []string{"lvs151"}, masterDown(advert, master.Priority)+10*time.Second)
+		took = waitMaster(lab, vip, "lvs151", masterDown(advert, master.Priority)+10*time.Second)
 		record("seed 000 step 3", "lvs151 held the VIP alone %s after keepalived was up (%s after the start command); formula: Master_Down_Interval %s",
 			took.Round(time.Millisecond), (up + took).Round(time.Millisecond), masterDown(advert, master.Priority).Round(time.Millisecond))
 		Expect(took).To(BeNumerically("<", masterDown(advert, master.Priority)+kaSlack))
