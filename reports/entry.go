@@ -274,22 +274,3 @@ func (d Duration) String() string {
 		return t.Round(time.Millisecond).String()
 	}
 }
-
-// Switchover is the timeline of a VIP changing hands, for a spec to
-// record: the action at 0, the new master holding the VIP alone, the
-// client's first success after the action (the gap's end) and the
-// formula's bound.
-//
-//	AddReportEntry("graceful failover", reports.Switchover("SIGTERM to lvs01's keepalived", "lvs02", sw.Takeover, sw.Gap, formula))
-func Switchover(action, newMaster string, takeover, firstSuccess, formula time.Duration) Timeline {
-	return Timeline{
-		Title: action + " at 0",
-		Events: []TimelineEvent{
-			{At: 0, Label: action},
-			{At: Duration(takeover), Label: newMaster + " holds the VIP alone"},
-			{At: Duration(firstSuccess), Label: "the client's first success"},
-			{At: Duration(formula), Label: "formula's bound"},
-		},
-		GapTo: Duration(firstSuccess),
-	}
-}
