@@ -114,49 +114,39 @@ func inNamespace(path string, fn func() error) error {
 	return <-errc
 }
 
-// IdentifyNode names the node of lab whose namespace the calling process
-// is in, "" when it is in none of them. Equivalent to: `ip netns identify`
-// with the lab's prefix taken off.
-func IdentifyNode(lab string) (string, error) {
+// Identify names the lab and node whose namespace the calling thread is
+// in; both "" when it is in none. When lab names nest ("a" and "a-b"),
+// the longest that matches wins. Equivalent to: `ip netns identify`, with
+// the name split into lab and node.
+func Identify() (lab, node string, err error) {
 	var self syscall.Stat_t
 	if err := syscall.Stat("/proc/thread-self/ns/net", &self); err != nil {
-		return "", fmt.Errorf("identify namespace: %w", err)
+		return "", "", fmt.Errorf("identify namespace: %w", err)
 	}
 	entries, err := os.ReadDir(NetnsDir)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", nil // no named namespace at all
+		return "", "", nil // no named namespace at all
 	}
 	if err != nil {
-		return "", fmt.Errorf("identify namespace: %w", err)
+		return "", "", fmt.Errorf("identify namespace: %w", err)
 	}
-	prefix := NamespaceName(lab, "")
+	var ns string
 	for _, e := range entries {
-		node, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok {
-			continue
-		}
 		var st syscall.Stat_t
 		if syscall.Stat(namespacePath(e.Name()), &st) == nil && st.Dev == self.Dev && st.Ino == self.Ino {
-			return node, nil
+			ns = e.Name()
+			break
 		}
 	}
-	return "", nil
-}
-
-// Identify names the lab and node whose namespace the calling process is
-// in; both "" when it is in none. When lab names nest ("a" and "a-b"),
-// the longest that matches wins.
-func Identify() (lab, node string, err error) {
+	if ns == "" {
+		return "", "", nil
+	}
 	labs, err := List()
 	if err != nil {
 		return "", "", err
 	}
 	for _, l := range labs {
-		n, err := IdentifyNode(l)
-		if err != nil {
-			return "", "", err
-		}
-		if n != "" && len(l) > len(lab) {
+		if n, ok := strings.CutPrefix(ns, NamespaceName(l, "")); ok && n != "" && len(l) > len(lab) {
 			lab, node = l, n
 		}
 	}

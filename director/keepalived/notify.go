@@ -50,17 +50,17 @@ func LogEvent(args []string, now time.Time) error {
 		}
 		prio = args[3]
 	}
+	for _, a := range args[:3] {
+		if a == "" || strings.ContainsAny(a, " \t\n") {
+			return fmt.Errorf("log notify event: argument %q is empty or has blanks", a)
+		}
+	}
 	lab, node, err := topo.Identify()
 	if err != nil {
 		return fmt.Errorf("log notify event: %w", err)
 	}
 	if lab == "" {
 		return errors.New("log notify event: not in the namespace of a lab's node")
-	}
-	for _, a := range args[:3] {
-		if a == "" || strings.ContainsAny(a, " \t\n") {
-			return fmt.Errorf("log notify event: argument %q is empty or has blanks", a)
-		}
 	}
 	line := fmt.Sprintf("%s %s %s %s %s %s\n", now.UTC().Format(time.RFC3339Nano), node, args[0], args[1], args[2], prio)
 	f, err := os.OpenFile(NotifyFile(lab), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
