@@ -80,6 +80,14 @@ type failoverKind struct {
 
 func vrrpSkew(prio int) time.Duration { return time.Duration(256-prio) * time.Second / 256 }
 
+// masterDownInterval is VRRP's Master_Down_Interval, 3×advert_int +
+// skew: a backup's wait after the last advert it heard.
+func masterDownInterval(advert, prio int) time.Duration {
+	return 3*time.Duration(advert)*time.Second + vrrpSkew(prio)
+}
+
+const masterDownExplained = "3×advert_int + skew, from the last advert: up to advert_int before the action"
+
 var failoverKinds = []failoverKind{
 	{
 		name: "graceful", act: keepalived.Stop, wait: keepalived.WaitMaster, watch: 3 * time.Second,
@@ -88,8 +96,7 @@ var failoverKinds = []failoverKind{
 	},
 	{
 		name: "crash", act: keepalived.Kill, wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
-		explain: "3×advert_int + skew, from the last advert: up to advert_int before the action",
+		formula: masterDownInterval, explain: masterDownExplained,
 	},
 	{
 		// A power cut: the links go dark first, so the dead master's
@@ -97,8 +104,7 @@ var failoverKinds = []failoverKind{
 		// takeover and the backup's gratuitous ARP.
 		name: "power", act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
 		wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: func(a, p int) time.Duration { return 3*time.Duration(a)*time.Second + vrrpSkew(p) },
-		explain: "3×advert_int + skew, from the last advert: up to advert_int before the action",
+		formula: masterDownInterval, explain: masterDownExplained,
 	},
 }
 
@@ -150,13 +156,8 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 	if cl == nil {
 		return errors.New("bench --failover: no client node")
 	}
-	binary, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("bench: find lvslab executable: %w", err)
-	}
 	lab, err := labup.Up(ctx, spec, labup.Options{
 		BuildOptions: topo.BuildOptions{Name: failoverLab, Owner: os.Getpid(), Force: true},
-		Binary:       binary,
 	})
 	if err != nil {
 		return err
@@ -182,7 +183,7 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 	}
 	vip := vrrp.VIPs[0]
 	target := netip.AddrPortFrom(svc.VIP, svc.Port)
-	masterBack := 3*time.Duration(vrrp.AdvertInt)*time.Second + vrrpSkew(master.Priority) + 15*time.Second
+	masterBack := masterDownInterval(vrrp.AdvertInt, master.Priority) + 15*time.Second
 	if err := waitFor(ctx, lab, vip.Addr(), master.Node, masterBack); err != nil {
 		return err
 	}
@@ -193,7 +194,7 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 	for _, k := range failoverKinds {
 		var gaps, takeovers []time.Duration
 		for i := range runs {
-			gap, took, err := failoverOnce(ctx, lab, c, target, mh, backup.Node, k)
+			gap, took, err := failoverOnce(ctx, lab, c, target, vip.Addr(), mh, backup.Node, k)
 			if err != nil {
 				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
 			}
@@ -238,7 +239,7 @@ func waitFor(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string, li
 // kernel keeps the VIP and its IPVS table and goes on forwarding, so the
 // client may see no gap at all although the takeover took
 // Master_Down_Interval.
-func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip.AddrPort, mh *topo.Host, backup string, k failoverKind) (gap, took time.Duration, err error) {
+func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip.AddrPort, vip netip.Addr, mh *topo.Host, backup string, k failoverKind) (gap, took time.Duration, err error) {
 	const lead = time.Second
 	type ran struct {
 		res *client.Result
@@ -252,13 +253,18 @@ func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip
 		})
 		done <- ran{res, err}
 	}()
-	time.Sleep(lead)
+	select {
+	case <-ctx.Done():
+		r := <-done
+		return 0, 0, errors.Join(ctx.Err(), r.err)
+	case <-time.After(lead):
+	}
 	wctx, cancel := context.WithTimeout(ctx, lead+k.watch)
 	defer cancel()
 	taken := make(chan error, 1)
 	go func() {
 		var err error
-		took, err = k.wait(wctx, lab, target.Addr(), backup)
+		took, err = k.wait(wctx, lab, vip, backup)
 		taken <- err
 	}()
 	if err := k.act(mh); err != nil {

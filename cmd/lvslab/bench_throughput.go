@@ -75,10 +75,6 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 	if len(files) == 0 {
 		files = throughputLabs
 	}
-	binary, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("bench: find lvslab executable: %w", err)
-	}
 	fmt.Fprintf(w, "%-6s %-32s %12s %12s %9s %18s   (%s each, new connection per request)\n",
 		"method", "target", "ours req/s", "wrk req/s", "ours/wrk", "vs direct (ours)", d)
 	var worst float64 = -1
@@ -88,7 +84,7 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 		if err != nil {
 			return err
 		}
-		method, ts, err := measureLab(ctx, w, spec, binary, d)
+		method, ts, err := measureLab(ctx, w, spec, d)
 		if err != nil {
 			// One lab's failure leaves the others' figures standing; the
 			// run still fails at the end.
@@ -130,7 +126,7 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 
 // measureLab stands spec's lab up, measures its first TCP service's VIP
 // and its first real server's RIP, and tears the lab down.
-func measureLab(ctx context.Context, w io.Writer, spec *topo.Spec, binary string, d time.Duration) (topo.Forward, []*tpTarget, error) {
+func measureLab(ctx context.Context, w io.Writer, spec *topo.Spec, d time.Duration) (topo.Forward, []*tpTarget, error) {
 	svc, err := httpService(spec)
 	if err != nil {
 		return "", nil, err
@@ -140,14 +136,10 @@ func measureLab(ctx context.Context, w io.Writer, spec *topo.Spec, binary string
 		return "", nil, errors.New("no client node")
 	}
 	rs := svc.RealServers[0]
-	port := rs.Port
-	if port == 0 {
-		port = svc.Port
-	}
+	port := rs.Port // SetDefaults made it the service's port if the file had none
 	name := throughputLab + spec.Name
 	opts := labup.Options{
 		BuildOptions: topo.BuildOptions{Name: name, Owner: os.Getpid(), Force: true},
-		Binary:       binary,
 	}
 	lab, err := labup.Up(ctx, spec, opts)
 	if err != nil {
