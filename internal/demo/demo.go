@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/captures"
+	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -247,11 +248,11 @@ func runMethod(ctx context.Context, m Method, opts Options) (_ *Side, err error)
 // request sends GET / from the client node to vip over a connection from
 // SourcePort, and returns the connection's source and who answered.
 // Equivalent to: `ip netns exec LAB-CLIENT curl --local-port 40000 http://VIP/`.
-func request(ctx context.Context, client *topo.Host, vip netip.AddrPort) (netip.AddrPort, string, error) {
+func request(ctx context.Context, from *topo.Host, vip netip.AddrPort) (netip.AddrPort, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	var conn net.Conn
-	err := client.Do(func() error {
+	err := from.Do(func() error {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: SourcePort}}
 		var err error
 		conn, err = d.DialContext(ctx, "tcp4", vip.String())
@@ -268,7 +269,7 @@ func request(ctx context.Context, client *topo.Host, vip netip.AddrPort) (netip.
 			return src, "", err
 		}
 	}
-	req := "GET / HTTP/1.1\r\nHost: " + vip.Addr().String() + "\r\nConnection: close\r\n\r\n"
+	req := "GET / HTTP/1.1\r\nHost: " + client.HostHeader(vip) + "\r\nConnection: close\r\n\r\n"
 	if _, err := io.WriteString(conn, req); err != nil {
 		return src, "", err
 	}
