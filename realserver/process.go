@@ -155,13 +155,14 @@ func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error
 		if len(missing) == 0 {
 			return nil
 		}
-		if _, running, err := h.Process(ProcessName); err != nil {
+		pid, running, err := h.Process(ProcessName)
+		if err != nil {
 			return err
-		} else if !running {
+		}
+		if !running {
 			return errors.New("backend exited")
 		}
 		if time.Now().After(deadline) {
-			pid, _, _ := h.Process(ProcessName)
 			return fmt.Errorf("backend not listening on %s after %s (%s)", strings.Join(missing, ", "), timeout, describe(pid))
 		}
 		time.Sleep(20 * time.Millisecond)
