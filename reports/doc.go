@@ -3,7 +3,15 @@
 // a summary table, and per scenario the lab's topology, tallies, tables,
 // timelines and who-was-MASTER charts drawn as inline SVG) and the
 // scenario catalogue
-// (docs/scenarios.md). JUnit XML is ginkgo's own (--junit-report).
+// (docs/scenarios.md). JUnit XML is ginkgo's (as --junit-report writes
+// it) with every spec's attempts added ([WriteJUnit]).
+//
+// # Attempts
+//
+// A spec retried by ginkgo's FlakeAttempts decorator keeps every attempt:
+// results.json has its attempts and the failure of each retried one, a
+// spec that passed only on a later attempt has the verdict "flaky", and
+// the HTML summary shows its first failure.
 //
 // # Recording figures
 //

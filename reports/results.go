@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,13 +33,19 @@ type Results struct {
 
 // Spec is one scenario's result.
 type Spec struct {
-	Name      string     `json:"name"` // containers and leaf, joined by spaces
-	Container []string   `json:"container"`
-	Text      string     `json:"text"`
-	Labels    []string   `json:"labels"`
-	Sections  []string   `json:"sections"` // source document sections: "seed 003 §4.3"
-	Verdict   string     `json:"verdict"`  // passed, failed, skipped, panicked …
-	Duration  Duration   `json:"duration"`
+	Name      string   `json:"name"` // containers and leaf, joined by spaces
+	Container []string `json:"container"`
+	Text      string   `json:"text"`
+	Labels    []string `json:"labels"`
+	Sections  []string `json:"sections"` // source document sections: "seed 003 §4.3"
+	Verdict   string   `json:"verdict"`  // passed, flaky, failed, skipped, panicked …
+	Duration  Duration `json:"duration"` // all its attempts
+	// Attempts is how many times the spec ran (0: not run); more than one
+	// only for a spec with ginkgo's FlakeAttempts decorator.
+	Attempts int `json:"attempts"`
+	// Retries are the failures of the attempts before the last, in order:
+	// why each attempt that was retried failed.
+	Retries   []Failure  `json:"retries,omitempty"`
 	Location  string     `json:"location"`
 	Steps     []string   `json:"steps,omitempty"` // By() texts, as run
 	Entries   []Entry    `json:"entries,omitempty"`
@@ -61,6 +68,7 @@ type Entry struct {
 
 // Failure is why a spec failed.
 type Failure struct {
+	Attempt  int    `json:"attempt,omitempty"` // of a retried attempt: which one (from 1)
 	Message  string `json:"message"`
 	Location string `json:"location"`
 	Node     string `json:"node,omitempty"` // the node that failed, if not the It
@@ -82,8 +90,31 @@ type LeakCheck struct {
 	Output string `json:"output"`
 }
 
-// Passed counts the specs that passed.
-func (r *Results) Passed() int { return r.count("passed") }
+// The verdicts this package adds to ginkgo's spec states.
+const (
+	// VerdictFlaky is a spec that passed on a later attempt after failing
+	// an earlier one.
+	VerdictFlaky = "flaky"
+)
+
+// Passed counts the specs that passed, on their first attempt or a later
+// one (flaky).
+func (r *Results) Passed() int { return r.count("passed") + r.Flaky() }
+
+// Flaky counts the specs that passed only on a later attempt.
+func (r *Results) Flaky() int { return r.count(VerdictFlaky) }
+
+// Retried counts the specs that ran more than once, whatever their
+// verdict.
+func (r *Results) Retried() int {
+	n := 0
+	for _, s := range r.Specs {
+		if s.Attempts > 1 {
+			n++
+		}
+	}
+	return n
+}
 
 // Failed counts the specs that failed in any way.
 func (r *Results) Failed() int {
@@ -109,7 +140,7 @@ func (r *Results) count(verdict string) int {
 // Failed tells whether the spec failed (failed, panicked, timed out …).
 func (s *Spec) Failed() bool {
 	switch s.Verdict {
-	case "passed", "skipped", "pending":
+	case "passed", VerdictFlaky, "skipped", "pending":
 		return false
 	}
 	return true
@@ -155,6 +186,11 @@ func specOf(sr types.SpecReport) Spec {
 		Verdict:   sr.State.String(),
 		Duration:  Duration(sr.RunTime),
 		Location:  relLocation(sr.LeafNodeLocation),
+		Attempts:  sr.NumAttempts,
+	}
+	s.Retries = retries(sr)
+	if sr.State == types.SpecStatePassed && sr.NumAttempts > 1 {
+		s.Verdict = VerdictFlaky
 	}
 	if sr.LeafNodeType != types.NodeTypeIt {
 		s.Text = sr.LeafNodeType.String()
@@ -182,6 +218,29 @@ func specOf(sr types.SpecReport) Spec {
 		addEntry(&s, re)
 	}
 	return s
+}
+
+// retryPrefix is how ginkgo words the failure of an attempt it retried,
+// kept among the spec's additional failures: "Failure recorded during
+// attempt N:\n" and the attempt's failure message.
+var retryPrefix = regexp.MustCompile(`^Failure recorded during attempt (\d+):\n`)
+
+// retries are the failures of a spec's attempts before its last.
+func retries(sr types.SpecReport) []Failure {
+	var out []Failure
+	for _, af := range sr.AdditionalFailures {
+		m := retryPrefix.FindStringSubmatch(af.Failure.Message)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		f := Failure{Attempt: n, Message: af.Failure.Message[len(m[0]):], Location: relLocation(af.Failure.Location)}
+		if af.Failure.FailureNodeType != types.NodeTypeIt && af.Failure.FailureNodeType != types.NodeTypeInvalid {
+			f.Node = af.Failure.FailureNodeType.String()
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // addEntry decodes a report entry by the kind its value carries.

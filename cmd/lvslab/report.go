@@ -18,6 +18,7 @@ func newReportCmd() *cobra.Command {
 	var (
 		dir, run, leakFile string
 		leakStatus         int
+		maxRetried         int
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -25,10 +26,13 @@ func newReportCmd() *cobra.Command {
 		Long: `report reads DIR/results.json (written by the scenarios), adds what only
 the caller knows — the run's wall time with the guest's boot, kept per mode
 in DIR/walltimes.json so that serial and parallel runs compare, and the leak
-check's verdict — and writes DIR/results.json and DIR/index.html again.`,
+check's verdict — and writes DIR/results.json and DIR/index.html again.
+With --max-retried N it fails when more than N specs needed a retry
+(ginkgo's FlakeAttempts), after writing the report.`,
 		Example: `  lvslab report --dir reports/out
   lvslab report --dir reports/out --run parallel:2:183s
-  lvslab report --dir reports/out --leak-check bin/leakcheck.out --leak-status 0`,
+  lvslab report --dir reports/out --leak-check bin/leakcheck.out --leak-status 0
+  lvslab report --dir reports/out --max-retried 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			file := filepath.Join(dir, "results.json")
@@ -67,7 +71,11 @@ check's verdict — and writes DIR/results.json and DIR/index.html again.`,
 			if err := reports.Render(res, filepath.Join(dir, "index.html")); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "report: %s (%d passed, %d failed)\n", filepath.Join(dir, "index.html"), res.Passed(), res.Failed())
+			fmt.Fprintf(cmd.OutOrStdout(), "report: %s (%d passed, %d of them flaky, %d failed; %d specs needed a retry)\n",
+				filepath.Join(dir, "index.html"), res.Passed(), res.Flaky(), res.Failed(), res.Retried())
+			if maxRetried >= 0 && res.Retried() > maxRetried {
+				return fmt.Errorf("report: %d specs needed a retry, more than the %d allowed", res.Retried(), maxRetried)
+			}
 			return nil
 		},
 	}
@@ -76,6 +84,7 @@ check's verdict — and writes DIR/results.json and DIR/index.html again.`,
 	f.StringVar(&run, "run", "", "record this run's wall time, MODE:PROCS:DURATION (e.g. parallel:2:183s)")
 	f.StringVar(&leakFile, "leak-check", "", "the leak check's output, to state in the report")
 	f.IntVar(&leakStatus, "leak-status", 0, "the leak check's exit status (0: nothing leaked)")
+	f.IntVar(&maxRetried, "max-retried", -1, "fail when more than this many specs needed a retry (-1: any number)")
 	return cmd
 }
 
