@@ -2,8 +2,8 @@ package scenarios_test
 
 // Suite-level reporting: per spec, the labs it stood up (drawn in the HTML
 // report) and, when it failed, a copy of their state directories (logs,
-// keepalived.conf, process records); at the end, results.json and
-// index.html beside ginkgo's JUnit XML. See package reports.
+// keepalived.conf, process records); at the end, results.json, junit.xml
+// and index.html, each with every spec's attempts. See package reports.
 
 import (
 	"fmt"
@@ -140,7 +140,7 @@ func keepIPVS(name, dst, rel string) []string {
 }
 
 // ReportAfterSuite runs once, on process 1, with every process's specs.
-var _ = ReportAfterSuite("results.json and index.html", func(r types.Report) {
+var _ = ReportAfterSuite("results.json, junit.xml and index.html", func(r types.Report) {
 	if r.SuiteConfig.DryRun {
 		return // the catalogue's dry run: nothing ran
 	}
@@ -148,5 +148,7 @@ var _ = ReportAfterSuite("results.json and index.html", func(r types.Report) {
 	res := reports.FromGinkgo(r)
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	Expect(res.Write(filepath.Join(dir, "results.json"))).To(Succeed())
+	// Not ginkgo's --junit-report: ours records every spec's attempts.
+	Expect(reports.WriteJUnit(r, filepath.Join(dir, "junit.xml"))).To(Succeed())
 	Expect(reports.Render(res, filepath.Join(dir, "index.html"))).To(Succeed())
 })

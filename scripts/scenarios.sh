@@ -16,11 +16,13 @@ out=$PWD/reports/out
 if [ "${2:-}" = --inner ]; then
   # In the guest (or natively): ginkgo runs the binary in its directory,
   # scenarios/, where the specs find ../labs and testdata.
-  # A spec that fails for a passing reason (timing under emulation) gets a
-  # second attempt; a spec that hangs prints where it waits after 90 s, and
-  # the suite gives up well inside CI's limit.
-  flags=(-v --output-dir="$out" --junit-report=junit.xml --procs="$procs"
-    --flake-attempts=2 --timeout=20m --poll-progress-after=90s --poll-progress-interval=90s)
+  # No suite-wide retry: only a spec that names its timing reason has
+  # ginkgo's FlakeAttempts decorator, and the reports (junit.xml too,
+  # written by the suite itself) record every attempt. A spec that hangs
+  # prints where it waits after 90 s, and the suite gives up well inside
+  # CI's limit.
+  flags=(-v --output-dir="$out" --procs="$procs"
+    --timeout=20m --poll-progress-after=90s --poll-progress-interval=90s)
   if [ "$procs" -gt 1 ]; then
     # ginkgo's processes talk over 127.0.0.1; the guest's lo starts down.
     ip link set lo up
@@ -42,7 +44,8 @@ mode=serial
 [ "$procs" -gt 1 ] && mode=parallel
 echo "scenarios: $mode ($procs processes): exit $rc in $((wall_ms / 1000)) s"
 if [ -f "$out/results.json" ]; then
-  bin/lvslab report --dir "$out" --run "$mode:$procs:${wall_ms}ms" || { [ $rc = 0 ] && rc=1; }
+  # More than one spec that needed a retry fails the run, green or not.
+  bin/lvslab report --dir "$out" --run "$mode:$procs:${wall_ms}ms" --max-retried 1 || { [ $rc = 0 ] && rc=1; }
 else
   echo "scenarios: no $out/results.json: the suite did not finish" >&2
   [ $rc = 0 ] && rc=1
