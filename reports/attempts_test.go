@@ -151,3 +151,28 @@ func TestWriteJUnit(t *testing.T) {
 		})
 	}
 }
+
+func TestSpeedup(t *testing.T) {
+	serial := Run{Mode: "serial", Procs: 1, WallTime: sec(400)}
+	two := Run{Mode: "parallel", Procs: 2, WallTime: sec(250)}
+	four := Run{Mode: "parallel", Procs: 4, WallTime: sec(160)}
+	tests := []struct {
+		name  string
+		runs  []Run
+		ratio float64
+		ok    bool
+	}{
+		{"serial and parallel", []Run{serial, four}, 2.5, true},
+		{"the most processes", []Run{serial, four, two}, 2.5, true},
+		{"serial only", []Run{serial}, 0, false},
+		{"parallel only", []Run{two, four}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, ratio, ok := Speedup(tt.runs)
+			if ratio != tt.ratio || ok != tt.ok {
+				t.Errorf("Speedup = %v, %v; want %v, %v", ratio, ok, tt.ratio, tt.ok)
+			}
+		})
+	}
+}

@@ -45,3 +45,22 @@ func AddRun(runs []Run, r Run) []Run {
 	slices.SortStableFunc(runs, func(a, b Run) int { return a.Procs - b.Procs })
 	return runs
 }
+
+// Speedup compares the serial run of runs with its parallel run of the
+// most processes: ratio is serial wall time over parallel; ok is false
+// unless both are there.
+func Speedup(runs []Run) (serial, parallel Run, ratio float64, ok bool) {
+	var haveSerial, haveParallel bool
+	for _, r := range runs {
+		switch {
+		case r.Procs == 1:
+			serial, haveSerial = r, true
+		case !haveParallel || r.Procs > parallel.Procs:
+			parallel, haveParallel = r, true
+		}
+	}
+	if !haveSerial || !haveParallel || parallel.WallTime <= 0 {
+		return serial, parallel, 0, false
+	}
+	return serial, parallel, float64(serial.WallTime) / float64(parallel.WallTime), true
+}

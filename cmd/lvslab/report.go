@@ -73,6 +73,10 @@ With --max-retried N it fails when more than N specs needed a retry
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "report: %s (%d passed, %d of them flaky, %d failed; %d specs needed a retry)\n",
 				filepath.Join(dir, "index.html"), res.Passed(), res.Flaky(), res.Failed(), res.Retried())
+			if s, p, ratio, ok := reports.Speedup(runs); ok {
+				fmt.Fprintf(cmd.OutOrStdout(), "report: wall time serial %s, parallel (%d processes) %s: %.2f× faster\n",
+					time.Duration(s.WallTime).Round(time.Second), p.Procs, time.Duration(p.WallTime).Round(time.Second), ratio)
+			}
 			if maxRetried >= 0 && res.Retried() > maxRetried {
 				return fmt.Errorf("report: %d specs needed a retry, more than the %d allowed", res.Retried(), maxRetried)
 			}
