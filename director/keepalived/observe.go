@@ -18,36 +18,70 @@ import (
 //
 // Equivalent to: `ip -4 addr show to VIP` in each director's namespace.
 func VIPHolder(lab *topo.Lab, vip netip.Addr) ([]string, error) {
-	var holders []string
+	w, err := newHolderWatch(lab)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	return w.holders(vip)
+}
+
+// holderWatch keeps a netlink handle open in each director of a lab, so
+// that polling who holds a VIP costs one address dump per director and
+// round, not a handle opened inside each namespace every 10 ms (which
+// several labs polling at once in an emulated guest feel).
+type holderWatch struct {
+	names []string
+	nls   []*netlink.Handle
+}
+
+func newHolderWatch(lab *topo.Lab) (*holderWatch, error) {
+	w := &holderWatch{}
 	for _, h := range lab.Hosts() {
 		if h.Spec.Role != topo.RoleDirector {
 			continue
 		}
-		has, err := holds(h, vip)
+		nl, err := h.Netlink()
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		w.names, w.nls = append(w.names, h.Name()), append(w.nls, nl)
+	}
+	return w, nil
+}
+
+// Close closes the handles.
+func (w *holderWatch) Close() {
+	for _, nl := range w.nls {
+		nl.Close()
+	}
+}
+
+// holders lists the directors holding vip, sorted.
+func (w *holderWatch) holders(vip netip.Addr) ([]string, error) {
+	var holders []string
+	for i, nl := range w.nls {
+		has, err := holds(nl, w.names[i], vip)
 		if err != nil {
 			return nil, err
 		}
 		if has {
-			holders = append(holders, h.Name())
+			holders = append(holders, w.names[i])
 		}
 	}
 	slices.Sort(holders)
 	return holders, nil
 }
 
-func holds(h *topo.Host, vip netip.Addr) (bool, error) {
-	nl, err := h.Netlink()
-	if err != nil {
-		return false, err
-	}
-	defer nl.Close()
+func holds(nl *netlink.Handle, name string, vip netip.Addr) (bool, error) {
 	family := netlink.FAMILY_V4
 	if vip.Is6() {
 		family = netlink.FAMILY_V6
 	}
 	addrs, err := nl.AddrList(nil, family)
 	if err != nil {
-		return false, fmt.Errorf("list addresses of %s: %w", h.Name(), err)
+		return false, fmt.Errorf("list addresses of %s: %w", name, err)
 	}
 	for _, a := range addrs {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap() == vip {
@@ -81,8 +115,13 @@ func WaitHolds(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string) 
 // waitHolders polls who holds vip until done says so, or ctx ends.
 func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string, done func([]string) bool) (time.Duration, error) {
 	start := time.Now()
+	w, err := newHolderWatch(lab)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
 	for {
-		holders, err := VIPHolder(lab, vip)
+		holders, err := w.holders(vip)
 		if err != nil {
 			return 0, err
 		}
