@@ -33,8 +33,11 @@ func Binary() string {
 // they exit; after StopGrace the whole group is killed.
 const StopGrace = 10 * time.Second
 
-// readyTimeout bounds how long Start waits for keepalived's pid files.
-const readyTimeout = 15 * time.Second
+// readyTimeout bounds how long Start waits for keepalived's pid files
+// (and StartNode for its virtual services). A bound on a wait, not a
+// measured figure: in a TCG guest running several labs at once a start
+// has taken over 15 s.
+const readyTimeout = 60 * time.Second
 
 // Files are where a director's keepalived keeps its configuration and
 // pid files, under the lab's state directory (keepalived/NODE.*).
