@@ -100,6 +100,31 @@ func waitMaster(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration)
 	return took
 }
 
+// takeover does action and returns how long after its start node held
+// vip alone, waiting (at most limit) alongside the action: a graceful
+// stop returns only once keepalived has exited, which under load is well
+// after the backup took over, so a wait begun after it would count the
+// exit too.
+func takeover(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration, action func()) time.Duration {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	type waited struct {
+		took time.Duration
+		err  error
+	}
+	done := make(chan waited, 1)
+	start := time.Now()
+	go func() {
+		_, err := keepalived.WaitMaster(ctx, lab, vip, node)
+		done <- waited{time.Since(start), err}
+	}()
+	action()
+	w := <-done
+	Expect(w.err).NotTo(HaveOccurred())
+	return w.took
+}
+
 // realServers is the service's real servers in a director's table, RIP →
 // weight; nil when the service is not there.
 func realServers(h *topo.Host, vip netip.AddrPort) map[string]int {
@@ -299,7 +324,11 @@ func waitRealServers(dirs []*topo.Host, target netip.AddrPort, want map[string]i
 	return took
 }
 
-var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000 §14)", Label("keepalived"), Ordered, func() {
+// The pair's specs are three ordered groups, each on a lab of its own, so
+// that parallel processes share them out: the graceful stop and start
+// (each step starts from the one before), the health checker, and the two
+// crashes. Every group starts from lvs01 as MASTER.
+var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000 §14)", Label("keepalived"), func() {
 	var (
 		spec     *topo.Spec
 		lab      *topo.Lab
@@ -319,7 +348,9 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		started  time.Duration // from keepalived up to lvs01 holding the VIP
 	)
 
-	BeforeAll(func() {
+	// setUp stands up the group's lab with keepalived and waits for lvs01
+	// to be MASTER.
+	setUp := func() {
 		spec = loadLab("dr-keepalived.yaml")
 		// The document's checker (delay_loop 6, connect_timeout 3,
 		// nb_get_retry 3, delay_before_retry 3) takes up to 27 s to drop
@@ -351,217 +382,231 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		rip02 = spec.Services[0].RealServers[1].RIP.String()
 		cli = host(lab, "client")
 		kaBinary = lvslabBinary()
-		// Every spec starts from lvs01 as MASTER, even when focused alone.
+		// Every group starts from lvs01 as MASTER, even when focused alone.
 		started = waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-	})
+	}
 
-	It("starts with the MASTER holding the VIP, both directors holding keepalived's virtual server, requests alternating", func() {
-		By("lvs01 (MASTER) holds the VIP, lvs02 (BACKUP) does not")
-		Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
-		record("keepalived start", "lvs01 held %s %s after keepalived was up (state MASTER, priority %d; its Master_Down_Interval is %s)",
-			vip, started.Round(time.Millisecond), master.Priority, masterDown(advert, master.Priority).Round(time.Millisecond))
+	Context("stopped and started", Ordered, func() {
+		BeforeAll(setUp)
 
-		By("both directors have the virtual server of keepalived.conf, web01 and web02 weight 1")
-		want := map[string]int{rip01: 1, rip02: 1}
-		waitRealServers(dirs, target, want, 10*time.Second)
+		It("starts with the MASTER holding the VIP, both directors holding keepalived's virtual server, requests alternating", func() {
+			By("lvs01 (MASTER) holds the VIP, lvs02 (BACKUP) does not")
+			Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
+			record("keepalived start", "lvs01 held %s %s after keepalived was up (state MASTER, priority %d; its Master_Down_Interval is %s)",
+				vip, started.Round(time.Millisecond), master.Priority, masterDown(advert, master.Priority).Round(time.Millisecond))
 
-		By("requests from the client alternate web01/web02")
-		res := send(cli, "keepalived start", client.Options{Target: target, Requests: 20})
-		Expect(res.Errors).To(BeEmpty())
-		Expect(res.Tally).To(Equal(map[string]int{"web01": 10, "web02": 10}))
-		expectAlternation(res)
-	})
+			By("both directors have the virtual server of keepalived.conf, web01 and web02 weight 1")
+			want := map[string]int{rip01: 1, rip02: 1}
+			waitRealServers(dirs, target, want, 10*time.Second)
 
-	It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), func() {
-		ensureMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-		w := watchVRRP(lab, "client", "eth0")
-		var stopped time.Time
-		sw := watchSwitchover(lab, cli, target, "lvs02", func() {
-			By("systemctl stop keepalived on lvs01")
-			stopped = time.Now()
-			Expect(keepalived.Stop(lvs01)).To(Succeed())
+			By("requests from the client alternate web01/web02")
+			res := send(cli, "keepalived start", client.Options{Target: target, Requests: 20})
+			Expect(res.Errors).To(BeEmpty())
+			Expect(res.Tally).To(Equal(map[string]int{"web01": 10, "web02": 10}))
+			expectAlternation(res)
 		})
-		adverts, _ := w.stop()
 
-		By("the capture holds lvs01's priority-0 advert, then lvs02's first advert about its skew later")
-		var zero []time.Time
-		for _, a := range advertsFrom(adverts, addressOf(spec, "lvs01", "eth0")) {
-			if a.Priority == 0 && !a.Time.Before(stopped) {
-				zero = append(zero, a.Time)
+		It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), func() {
+			ensureMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
+			w := watchVRRP(lab, "client", "eth0")
+			var stopped time.Time
+			sw := watchSwitchover(lab, cli, target, "lvs02", func() {
+				By("systemctl stop keepalived on lvs01")
+				stopped = time.Now()
+				Expect(keepalived.Stop(lvs01)).To(Succeed())
+			})
+			adverts, _ := w.stop()
+
+			By("the capture holds lvs01's priority-0 advert, then lvs02's first advert about its skew later")
+			var zero []time.Time
+			for _, a := range advertsFrom(adverts, addressOf(spec, "lvs01", "eth0")) {
+				if a.Priority == 0 && !a.Time.Before(stopped) {
+					zero = append(zero, a.Time)
+				}
 			}
-		}
-		Expect(zero).NotTo(BeEmpty(), "no priority-0 advert from lvs01 after SIGTERM in %d adverts", len(adverts))
-		first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), zero[0])
-		Expect(ok).To(BeTrue(), "lvs02 sent no advert after lvs01's priority 0")
-		record("graceful failover on the wire",
-			"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
-			zero[0].Sub(stopped).Round(time.Millisecond), first.Priority, first.Time.Sub(zero[0]).Round(time.Millisecond),
-			backup.Priority, skew(backup.Priority).Round(time.Millisecond))
-		Expect(first.Time.Sub(zero[0])).To(BeNumerically("<", skew(backup.Priority)+kaSlack))
-		formula := skew(backup.Priority)
-		record("graceful failover",
-			"VIP on lvs02 %s after SIGTERM; %s; formula: backup skew (256-%d)/256 = %s",
-			sw.Takeover.Round(time.Millisecond), sw.client(), backup.Priority, formula.Round(time.Millisecond))
-		recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
-		Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
-		Expect(sw.Takeover).To(BeNumerically("<", formula+kaSlack))
-		Expect(sw.Gap).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s")
+			Expect(zero).NotTo(BeEmpty(), "no priority-0 advert from lvs01 after SIGTERM in %d adverts", len(adverts))
+			first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), zero[0])
+			Expect(ok).To(BeTrue(), "lvs02 sent no advert after lvs01's priority 0")
+			record("graceful failover on the wire",
+				"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
+				zero[0].Sub(stopped).Round(time.Millisecond), first.Priority, first.Time.Sub(zero[0]).Round(time.Millisecond),
+				backup.Priority, skew(backup.Priority).Round(time.Millisecond))
+			Expect(first.Time.Sub(zero[0])).To(BeNumerically("<", skew(backup.Priority)+kaSlack))
+			formula := skew(backup.Priority)
+			record("graceful failover",
+				"VIP on lvs02 %s after SIGTERM; %s; formula: backup skew (256-%d)/256 = %s",
+				sw.Takeover.Round(time.Millisecond), sw.client(), backup.Priority, formula.Round(time.Millisecond))
+			recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
+			Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
+			Expect(sw.Takeover).To(BeNumerically("<", formula+kaSlack))
+			Expect(sw.Gap).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s")
 
-		By("lvs02 alone holds the VIP; lvs01 has neither VIP nor virtual servers")
-		Expect(masterHoldsVIP(lab, vip, "lvs02")).To(Succeed())
-		Expect(snapshot(lvs01).Services).To(BeEmpty(), "keepalived deletes its virtual servers when it stops")
+			By("lvs02 alone holds the VIP; lvs01 has neither VIP nor virtual servers")
+			Expect(masterHoldsVIP(lab, vip, "lvs02")).To(Succeed())
+			Expect(snapshot(lvs01).Services).To(BeEmpty(), "keepalived deletes its virtual servers when it stops")
 
-		By("both real servers still answer, through lvs02")
-		res := send(cli, "after failover", client.Options{Target: target, Requests: 10})
-		Expect(res.Errors).To(BeEmpty())
-		expectEvenSplit(res)
+			By("both real servers still answer, through lvs02")
+			res := send(cli, "after failover", client.Options{Target: target, Requests: 10})
+			Expect(res.Errors).To(BeEmpty())
+			expectEvenSplit(res)
+		})
+
+		It("gives the VIP back to lvs01 when its keepalived starts again (preemption)", Label("failover"), func() {
+			var startTook time.Duration
+			sw := watchSwitchover(lab, cli, target, "lvs01", func() {
+				By("systemctl start keepalived on lvs01")
+				t := time.Now()
+				Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
+				startTook = time.Since(t)
+			})
+			formula := masterDown(advert, master.Priority)
+			record("preemption",
+				"VIP on lvs01 %s after the start command (keepalived up in %s); %s; formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 = %s",
+				sw.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), sw.client(), advert, master.Priority, formula.Round(time.Millisecond))
+			Expect(sw.Takeover - startTook).To(BeNumerically("<", formula+kaSlack))
+
+			By("lvs01 alone holds the VIP, with its virtual server back")
+			Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
+			waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
+			res := send(cli, "after preemption", client.Options{Target: target, Requests: 10})
+			Expect(res.Errors).To(BeEmpty())
+			expectEvenSplit(res)
+		})
+
 	})
 
-	It("gives the VIP back to lvs01 when its keepalived starts again (preemption)", Label("failover"), func() {
-		var startTook time.Duration
-		sw := watchSwitchover(lab, cli, target, "lvs01", func() {
-			By("systemctl start keepalived on lvs01")
+	Context("health-checked", Ordered, func() {
+		BeforeAll(setUp)
+
+		It("drops a stopped web server from both directors (TCP_CHECK) and takes it back once revived", Label("health"), func() {
+			web01 := host(lab, "web01")
+			formula := removalFormula(check)
+
+			By("systemctl stop httpd on web01")
+			// Measured from the stop command: the server closes its listener
+			// on SIGTERM, before it has finished shutting down.
 			t := time.Now()
+			Expect(realserver.Stop(web01, 0)).To(Succeed())
+			stopTook := time.Since(t)
+			removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, formula+10*time.Second)
+			for _, h := range dirs {
+				took := stopTook + removed[h.Name()]
+				record("health removal "+h.Name(),
+					"web01 left the table %s after the stop command (the server took %s to exit); formula: delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %d + %d×%d + %d×%d = %s",
+					took.Round(time.Millisecond), stopTook.Round(time.Millisecond), check.DelayLoop, check.Retry+1, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry, formula)
+				Expect(took).To(BeNumerically("<", formula+kaSlack), "removal on %s", h.Name())
+			}
+
+			By("the client sees only web02")
+			res := send(cli, "web01 down", client.Options{Target: target, Requests: 10})
+			Expect(res.Errors).To(BeEmpty())
+			Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
+
+			By("systemctl start httpd on web01")
+			Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), kaBinary)).To(Succeed())
+			expectBack("health re-add", "web01 back in the table", dirs, target, map[string]int{rip01: 1, rip02: 1}, check)
+
+			By("both real servers answer again")
+			res = send(cli, "web01 revived", client.Options{Target: target, Requests: 20})
+			Expect(res.Errors).To(BeEmpty())
+			expectEvenSplit(res)
+		})
+
+	})
+
+	Context("crashed", Ordered, func() {
+		BeforeAll(setUp)
+
+		It("moves the VIP to the BACKUP Master_Down_Interval after the MASTER's last advert when its keepalived crashes (SIGKILL)", Label("failover"), func() {
+			By("lvs01 is MASTER")
+			var killed time.Time
+			sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
+				By("pkill -9 keepalived on lvs01")
+				killed = time.Now()
+				Expect(keepalived.Kill(lvs01)).To(Succeed())
+			})
+
+			By("no priority-0 advert: SIGKILL sends nothing (the negative control of the graceful stop's)")
+			from01 := advertsFrom(adverts, addressOf(spec, "lvs01", "eth0"))
+			Expect(from01).NotTo(BeEmpty())
+			for _, a := range from01 {
+				Expect(a.Priority).NotTo(BeZero(), "lvs01 sent a priority-0 advert at %s though it was killed", a.Time)
+			}
+
+			By("lvs02's first advert comes Master_Down_Interval after lvs01's last one")
+			last := from01[len(from01)-1]
+			first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), last.Time)
+			Expect(ok).To(BeTrue(), "lvs02 never advertised after lvs01's last advert")
+			took := first.Time.Sub(last.Time)
+			formula := masterDown(advert, backup.Priority)
+			record("crash failover",
+				"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
+				killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
+				sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
+			recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", killed, "lvs02", sw))
+			Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
+			Expect(took).To(BeNumerically("<", formula+kaSlack))
+
+			By("lvs02 sent gratuitous ARPs for the VIP from its MAC; the client's neighbour entry now holds that MAC")
+			mac02 := topo.MAC("lvs02", "eth0")
+			g := garpsFor(garps, vip, mac02, last.Time)
+			Expect(g).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s in %d GARPs", vip, mac02, len(garps))
+			record("crash failover GARP", "%d gratuitous ARPs for %s at %s, the first %s after lvs02's first advert (keepalived: 5 at once, 5 more after 5 s)",
+				len(g), vip, mac02, g[0].Time.Sub(first.Time).Round(time.Millisecond))
+			Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(2 * time.Second).Should(Equal(mac02.String()))
+
+			By("the dead node keeps the VIP and its virtual server (nothing removed them)")
+			holders, err := keepalived.VIPHolder(lab, vip)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(holders).To(Equal([]string{"lvs01", "lvs02"}))
+			Expect(realServers(lvs01, target)).NotTo(BeNil(), "lvs01's virtual server should outlive its keepalived")
+			Expect(vrrpState(lvs01).State).To(Equal(keepalived.StateStopped))
+			Expect(vrrpState(lvs02).State).To(Equal(keepalived.StateMaster))
+
+			By("requests still succeed")
+			// Not a strict alternation: lvs01's kernel still holds the VIP
+			// and its IPVS table, answers ARP for the VIP, and forwards
+			// whatever reaches it with its own rr position.
+			res := send(cli, "after crash", client.Options{Target: target, Requests: 10})
+			Expect(res.Errors).To(BeEmpty())
+		})
+
+		It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), func() {
+			By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
+			var off time.Time
+			sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
+				// The links first: killing keepalived takes a while, and
+				// requests would go on being answered meanwhile.
+				By("lvs01 loses power: ip link set eth0 down, pkill -9 keepalived")
+				off = time.Now()
+				Expect(lvs01.SetLinks(false)).To(Succeed())
+				DeferCleanup(lvs01.SetLinks, true) // for a failed spec's second attempt
+				Expect(keepalived.Kill(lvs01)).To(Succeed())
+			})
+			recordMasters("host crash", lab, adverts, failoverChart("lvs01 goes dark", off, "lvs02", sw))
+
+			formula := masterDown(advert, backup.Priority)
+			record("host crash",
+				"VIP on lvs02 %s after the power cut; %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s, then lvs02's gratuitous ARP",
+				sw.Takeover.Round(time.Millisecond), sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
+			By("the client waited for the takeover: nothing answered the VIP in between")
+			Expect(sw.Gap).To(BeNumerically(">", formula-500*time.Millisecond), "the client got an answer before lvs02 could have taken over")
+			Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))
+			Expect(sw.Failed).To(BeNumerically(">", 0))
+
+			By("lvs02's gratuitous ARPs moved the client's neighbour entry for the VIP to lvs02's MAC")
+			mac02 := topo.MAC("lvs02", "eth0")
+			Expect(garpsFor(garps, vip, mac02, off)).NotTo(BeEmpty())
+			Expect(neighbourMAC(cli, vip)).To(Equal(mac02.String()))
+
+			By("power back: lvs01's links up, keepalived started; it preempts")
+			Expect(lvs01.SetLinks(true)).To(Succeed())
 			Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
-			startTook = time.Since(t)
+			waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
+			res := send(cli, "after power back", client.Options{Target: target, Requests: 10})
+			Expect(res.Errors).To(BeEmpty())
+			expectEvenSplit(res)
 		})
-		formula := masterDown(advert, master.Priority)
-		record("preemption",
-			"VIP on lvs01 %s after the start command (keepalived up in %s); %s; formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 = %s",
-			sw.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), sw.client(), advert, master.Priority, formula.Round(time.Millisecond))
-		Expect(sw.Takeover - startTook).To(BeNumerically("<", formula+kaSlack))
-
-		By("lvs01 alone holds the VIP, with its virtual server back")
-		Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
-		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
-		res := send(cli, "after preemption", client.Options{Target: target, Requests: 10})
-		Expect(res.Errors).To(BeEmpty())
-		expectEvenSplit(res)
-	})
-
-	It("drops a stopped web server from both directors (TCP_CHECK) and takes it back once revived", Label("health"), func() {
-		web01 := host(lab, "web01")
-		formula := removalFormula(check)
-
-		By("systemctl stop httpd on web01")
-		// Measured from the stop command: the server closes its listener
-		// on SIGTERM, before it has finished shutting down.
-		t := time.Now()
-		Expect(realserver.Stop(web01, 0)).To(Succeed())
-		stopTook := time.Since(t)
-		removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, formula+10*time.Second)
-		for _, h := range dirs {
-			took := stopTook + removed[h.Name()]
-			record("health removal "+h.Name(),
-				"web01 left the table %s after the stop command (the server took %s to exit); formula: delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %d + %d×%d + %d×%d = %s",
-				took.Round(time.Millisecond), stopTook.Round(time.Millisecond), check.DelayLoop, check.Retry+1, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry, formula)
-			Expect(took).To(BeNumerically("<", formula+kaSlack), "removal on %s", h.Name())
-		}
-
-		By("the client sees only web02")
-		res := send(cli, "web01 down", client.Options{Target: target, Requests: 10})
-		Expect(res.Errors).To(BeEmpty())
-		Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
-
-		By("systemctl start httpd on web01")
-		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), kaBinary)).To(Succeed())
-		expectBack("health re-add", "web01 back in the table", dirs, target, map[string]int{rip01: 1, rip02: 1}, check)
-
-		By("both real servers answer again")
-		res = send(cli, "web01 revived", client.Options{Target: target, Requests: 20})
-		Expect(res.Errors).To(BeEmpty())
-		expectEvenSplit(res)
-	})
-
-	It("moves the VIP to the BACKUP Master_Down_Interval after the MASTER's last advert when its keepalived crashes (SIGKILL)", Label("failover"), func() {
-		By("lvs01 is MASTER again (preemption)")
-		var killed time.Time
-		sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
-			By("pkill -9 keepalived on lvs01")
-			killed = time.Now()
-			Expect(keepalived.Kill(lvs01)).To(Succeed())
-		})
-
-		By("no priority-0 advert: SIGKILL sends nothing (the negative control of the graceful stop's)")
-		from01 := advertsFrom(adverts, addressOf(spec, "lvs01", "eth0"))
-		Expect(from01).NotTo(BeEmpty())
-		for _, a := range from01 {
-			Expect(a.Priority).NotTo(BeZero(), "lvs01 sent a priority-0 advert at %s though it was killed", a.Time)
-		}
-
-		By("lvs02's first advert comes Master_Down_Interval after lvs01's last one")
-		last := from01[len(from01)-1]
-		first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), last.Time)
-		Expect(ok).To(BeTrue(), "lvs02 never advertised after lvs01's last advert")
-		took := first.Time.Sub(last.Time)
-		formula := masterDown(advert, backup.Priority)
-		record("crash failover",
-			"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
-			killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
-			sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
-		recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", killed, "lvs02", sw))
-		Expect(took).To(BeNumerically(">", formula-500*time.Millisecond), "lvs02 took over before its down timer could run out")
-		Expect(took).To(BeNumerically("<", formula+kaSlack))
-
-		By("lvs02 sent gratuitous ARPs for the VIP from its MAC; the client's neighbour entry now holds that MAC")
-		mac02 := topo.MAC("lvs02", "eth0")
-		g := garpsFor(garps, vip, mac02, last.Time)
-		Expect(g).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s in %d GARPs", vip, mac02, len(garps))
-		record("crash failover GARP", "%d gratuitous ARPs for %s at %s, the first %s after lvs02's first advert (keepalived: 5 at once, 5 more after 5 s)",
-			len(g), vip, mac02, g[0].Time.Sub(first.Time).Round(time.Millisecond))
-		Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(2 * time.Second).Should(Equal(mac02.String()))
-
-		By("the dead node keeps the VIP and its virtual server (nothing removed them)")
-		holders, err := keepalived.VIPHolder(lab, vip)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(holders).To(Equal([]string{"lvs01", "lvs02"}))
-		Expect(realServers(lvs01, target)).NotTo(BeNil(), "lvs01's virtual server should outlive its keepalived")
-		Expect(vrrpState(lvs01).State).To(Equal(keepalived.StateStopped))
-		Expect(vrrpState(lvs02).State).To(Equal(keepalived.StateMaster))
-
-		By("requests still succeed")
-		// Not a strict alternation: lvs01's kernel still holds the VIP
-		// and its IPVS table, answers ARP for the VIP, and forwards
-		// whatever reaches it with its own rr position.
-		res := send(cli, "after crash", client.Options{Target: target, Requests: 10})
-		Expect(res.Errors).To(BeEmpty())
-	})
-
-	It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), func() {
-		By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
-		var off time.Time
-		sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
-			// The links first: killing keepalived takes a while, and
-			// requests would go on being answered meanwhile.
-			By("lvs01 loses power: ip link set eth0 down, pkill -9 keepalived")
-			off = time.Now()
-			Expect(lvs01.SetLinks(false)).To(Succeed())
-			DeferCleanup(lvs01.SetLinks, true) // for a failed spec's second attempt
-			Expect(keepalived.Kill(lvs01)).To(Succeed())
-		})
-		recordMasters("host crash", lab, adverts, failoverChart("lvs01 goes dark", off, "lvs02", sw))
-
-		formula := masterDown(advert, backup.Priority)
-		record("host crash",
-			"VIP on lvs02 %s after the power cut; %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s, then lvs02's gratuitous ARP",
-			sw.Takeover.Round(time.Millisecond), sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
-		By("the client waited for the takeover: nothing answered the VIP in between")
-		Expect(sw.Gap).To(BeNumerically(">", formula-500*time.Millisecond), "the client got an answer before lvs02 could have taken over")
-		Expect(sw.Gap).To(BeNumerically("<", formula+kaSlack))
-		Expect(sw.Failed).To(BeNumerically(">", 0))
-
-		By("lvs02's gratuitous ARPs moved the client's neighbour entry for the VIP to lvs02's MAC")
-		mac02 := topo.MAC("lvs02", "eth0")
-		Expect(garpsFor(garps, vip, mac02, off)).NotTo(BeEmpty())
-		Expect(neighbourMAC(cli, vip)).To(Equal(mac02.String()))
-
-		By("power back: lvs01's links up, keepalived started; it preempts")
-		Expect(lvs01.SetLinks(true)).To(Succeed())
-		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
-		waitMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-		res := send(cli, "after power back", client.Options{Target: target, Requests: 10})
-		Expect(res.Errors).To(BeEmpty())
-		expectEvenSplit(res)
 	})
 })
 
