@@ -227,6 +227,11 @@ func connOf(h *topo.Host, from netip.AddrPort) (director.Conn, bool) {
 	return director.Conn{}, false
 }
 
+// syncWait bounds the waits for the sync daemons and a synced entry: no
+// formula is asserted there, and each look runs ipvsadm, which in a TCG
+// guest busy with other labs has taken seconds.
+const syncWait = 30 * time.Second
+
 // syncDaemon waits for the node's kernel sync daemon of that kind
 // (master, backup) to run. Equivalent to: `ipvsadm -L --daemon`.
 func syncDaemon(h *topo.Host, kind string) {
@@ -236,7 +241,7 @@ func syncDaemon(h *topo.Host, kind string) {
 		defer cancel()
 		out, _ := h.Command(c, "ipvsadm", "-L", "--daemon").CombinedOutput()
 		return string(out)
-	}).WithTimeout(10*time.Second).WithPolling(200*time.Millisecond).
+	}).WithTimeout(syncWait).WithPolling(200*time.Millisecond).
 		Should(ContainSubstring(kind+" sync daemon"), "ipvsadm -L --daemon on %s", h.Name())
 }
 
@@ -276,7 +281,7 @@ var _ = Describe("keepalived connection sync (lvs_sync_daemon)", Label("keepaliv
 				By("the backup lvs02 has the connection in its table (the sync daemon)")
 				start := time.Now()
 				Eventually(func() bool { _, ok := connOf(lvs02, from); return ok }).
-					WithTimeout(10*time.Second).WithPolling(100*time.Millisecond).Should(BeTrue(), "lvs02 never got %s", from)
+					WithTimeout(syncWait).WithPolling(100*time.Millisecond).Should(BeTrue(), "lvs02 never got %s", from)
 				c, _ := connOf(lvs02, from)
 				record("sync", "lvs02's table had %s → %s (%s) %s after the connection's third request", from, c.Dest, c.State, time.Since(start).Round(time.Millisecond))
 			} else {

@@ -148,7 +148,11 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 			c := s.Services[0].Check
 			c.Type, c.Script = topo.CheckMisc, "/usr/bin/test ! -e "+flag
 			healthTimers(c)
-			c.ConnectTimeout = 3 // misc_timeout: process starts are slow in the TCG guest
+			// misc_timeout: process starts are slow in the TCG guest, and
+			// slower with other labs beside it (a `test` past 3 s timed
+			// out, and lvs02 dropped its servers too). The script exits at
+			// once, so only the upper bound of removal grows with it.
+			c.ConnectTimeout = 10
 		})
 		check := lab.Spec.Services[0].Check
 		target := serviceVIP(spec)
