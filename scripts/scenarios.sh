@@ -8,7 +8,8 @@
 #
 # usage: scripts/scenarios.sh [PROCS]
 # env:   SCENARIOS_FLAGS  extra ginkgo flags, e.g. --label-filter=smoke
-#        VM_MEMORY, VM_CPUS  guest size (default 2048 MiB, 2 vCPUs)
+#        VM_MEMORY, VM_CPUS  guest size (default 4096 MiB, 2 vCPUs: room
+#                            for a lab per parallel process)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 procs=${1:-1}
@@ -36,7 +37,7 @@ rm -rf "$out/artifacts" "$out/results.json" "$out/index.html" "$out/junit.xml"
 env=(-e LVSLAB_REPORTS="$out")
 [ -n "${SCENARIOS_FLAGS:-}" ] && env+=(-e SCENARIOS_FLAGS="$SCENARIOS_FLAGS")
 start=$(date +%s%N)
-bin/lvslab vm --auto --memory "${VM_MEMORY:-2048}" --cpus "${VM_CPUS:-2}" "${env[@]}" \
+bin/lvslab vm --auto --memory "${VM_MEMORY:-4096}" --cpus "${VM_CPUS:-2}" "${env[@]}" \
   -- bash scripts/scenarios.sh "$procs" --inner
 rc=$?
 wall_ms=$(( ($(date +%s%N) - start) / 1000000 ))
