@@ -100,34 +100,48 @@ func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string
 	}
 }
 
+// InstanceMaster looks once at who holds the VIPs of the VRRP instance
+// v: the one of candidates that holds every VIP alone, or "", with the
+// holders of each VIP in v.VIPs's order.
+func InstanceMaster(lab *topo.Lab, v *topo.VRRP, candidates []string) (string, [][]string, error) {
+	held := make([][]string, len(v.VIPs))
+	master := ""
+	for i, p := range v.VIPs {
+		holders, err := VIPHolder(lab, p.Addr())
+		if err != nil {
+			return "", nil, err
+		}
+		held[i] = holders
+		switch {
+		case len(holders) != 1 || !slices.Contains(candidates, holders[0]):
+			master = "-"
+		case master == "":
+			master = holders[0]
+		case master != holders[0]:
+			master = "-"
+		}
+	}
+	if master == "-" {
+		master = ""
+	}
+	return master, held, nil
+}
+
 // WaitInstance waits until one of candidates (ExpectedMasters of v) holds
-// every VIP of the VRRP instance v alone, and returns that director and
-// when it saw that, measured from the call. It fails when ctx ends first,
-// naming who held each VIP last.
+// every VIP of the VRRP instance v alone (InstanceMaster), and returns
+// that director and when it saw that, measured from the call. It fails
+// when ctx ends first, naming who held each VIP last.
 func WaitInstance(ctx context.Context, lab *topo.Lab, v *topo.VRRP, candidates []string) (string, time.Duration, error) {
 	if len(v.VIPs) == 0 {
 		return "", 0, fmt.Errorf("wait for the MASTER of %s: it has no VIPs", v.Name)
 	}
 	start := time.Now()
-	held := make([][]string, len(v.VIPs))
 	for {
-		master := ""
-		for i, p := range v.VIPs {
-			holders, err := VIPHolder(lab, p.Addr())
-			if err != nil {
-				return "", 0, err
-			}
-			held[i] = holders
-			switch {
-			case len(holders) != 1 || !slices.Contains(candidates, holders[0]):
-				master = "-"
-			case master == "":
-				master = holders[0]
-			case master != holders[0]:
-				master = "-"
-			}
+		master, held, err := InstanceMaster(lab, v, candidates)
+		if err != nil {
+			return "", 0, err
 		}
-		if master != "" && master != "-" {
+		if master != "" {
 			return master, time.Since(start), nil
 		}
 		t := time.NewTimer(pollInterval)

@@ -34,9 +34,11 @@ type Ready struct {
 	// time it took, or less, if it was ready at WaitReady's first look.
 	Took  time.Duration
 	Bound time.Duration
-	// Waited is how long WaitReady waited for it: less than one poll
-	// (20 ms) when it was ready at the first look.
+	// Waited is how long WaitReady waited for it.
 	Waited time.Duration
+	// First is true when it was ready at WaitReady's first look: then
+	// Took is when WaitReady looked, an upper bound.
+	First bool
 }
 
 // String is the line `lvslab up` prints, e.g. "ready: lvs01 MASTER of
@@ -44,7 +46,7 @@ type Ready struct {
 // started; bound 13.6 s)".
 func (r Ready) String() string {
 	when := "after"
-	if r.Waited < readyPoll {
+	if r.First {
 		when = "already at the first look,"
 	}
 	return fmt.Sprintf("ready: %s %s %.1f s (since %s; bound %.1f s)", r.What, when, r.Took.Seconds(), r.Since, r.Bound.Seconds())
@@ -89,7 +91,7 @@ func started(h *topo.Host, name string) (time.Time, error) {
 func WaitReady(ctx context.Context, lab *topo.Lab) ([]Ready, error) {
 	start := time.Now() // the origin of a director whose table labup programmed
 	var out []Ready
-	r, err := waitBackends(ctx, lab)
+	r, err := waitBackends(ctx, lab, start)
 	if err != nil {
 		return out, err
 	}
@@ -116,34 +118,38 @@ func WaitReady(ctx context.Context, lab *topo.Lab) ([]Ready, error) {
 }
 
 // until polls done until it says true, or bound after origin has
-// passed, and returns the time from origin to then (at least 0), and how
-// long it polled. done returns what is still missing, for the error.
-func until(ctx context.Context, origin time.Time, bound time.Duration, what string, done func() (missing string, err error)) (took, waited time.Duration, err error) {
+// passed, and returns the time from origin to then (at least 0), how
+// long it polled and whether the first look saw it. done returns what is
+// still missing, for the error.
+func until(ctx context.Context, origin time.Time, bound time.Duration, what string, done func() (missing string, err error)) (took, waited time.Duration, first bool, err error) {
 	begin := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, origin.Add(bound))
 	defer cancel()
-	for {
+	for first = true; ; first = false {
 		missing, err := done()
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, false, err
 		}
 		if missing == "" {
-			return max(0, time.Since(origin)), time.Since(begin), nil
+			return max(0, time.Since(origin)), time.Since(begin), first, nil
 		}
 		t := time.NewTimer(readyPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			if time.Now().Before(origin.Add(bound)) {
-				return 0, 0, fmt.Errorf("%s: %s: %w", what, missing, ctx.Err())
+				return 0, 0, false, fmt.Errorf("%s: %s: %w", what, missing, ctx.Err())
 			}
-			return 0, 0, fmt.Errorf("%s: not %.1f s after they started: %s: %w", what, bound.Seconds(), missing, ctx.Err())
+			return 0, 0, false, fmt.Errorf("%s: not %.1f s after they started: %s: %w", what, bound.Seconds(), missing, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-func waitBackends(ctx context.Context, lab *topo.Lab) (*Ready, error) {
+// waitBackends checks that every real server's backend runs and listens,
+// from start: realserver.Start waited for its sockets already, so this
+// sees that none has died since.
+func waitBackends(ctx context.Context, lab *topo.Lab, start time.Time) (*Ready, error) {
 	var hosts []*topo.Host
 	for _, h := range lab.Hosts() {
 		if h.Spec.Role == topo.RoleRealServer {
@@ -153,18 +159,8 @@ func waitBackends(ctx context.Context, lab *topo.Lab) (*Ready, error) {
 	if len(hosts) == 0 {
 		return nil, nil
 	}
-	var origin time.Time // the last backend's start
-	for _, h := range hosts {
-		t, err := started(h, realserver.ProcessName)
-		if err != nil {
-			return nil, fmt.Errorf("wait for the backends to listen: %w", err)
-		}
-		if t.After(origin) {
-			origin = t
-		}
-	}
 	var names []string
-	took, waited, err := until(ctx, origin, ReadySlack, "wait for the backends to listen", func() (string, error) {
+	took, waited, first, err := until(ctx, start, ReadySlack, "wait for the backends to listen", func() (string, error) {
 		names = names[:0]
 		var missing []string
 		for _, h := range hosts {
@@ -187,8 +183,8 @@ func waitBackends(ctx context.Context, lab *topo.Lab) (*Ready, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Ready{Kind: "backends", What: strings.Join(names, ", ") + " listen", Since: "the last backend started",
-		Took: took, Waited: waited, Bound: ReadySlack}, nil
+	return &Ready{Kind: "backends", What: strings.Join(names, ", ") + " listen", Since: "the wait began",
+		Took: took, Waited: waited, First: first, Bound: ReadySlack}, nil
 }
 
 func waitTable(ctx context.Context, lab *topo.Lab, svc *topo.Service, start time.Time) (*Ready, error) {
@@ -221,7 +217,7 @@ func waitTable(ctx context.Context, lab *topo.Lab, svc *topo.Service, start time
 		return nil, nil
 	}
 	what := "wait for " + director.ServiceName(svc) + " in the IPVS tables"
-	took, waited, err := until(ctx, origin, bound, what, func() (string, error) {
+	took, waited, first, err := until(ctx, origin, bound, what, func() (string, error) {
 		var missing []string
 		for _, h := range dirs {
 			t, err := director.Snapshot(h)
@@ -266,7 +262,7 @@ func waitTable(ctx context.Context, lab *topo.Lab, svc *topo.Service, start time
 		rss = append(rss, rs.Node)
 	}
 	return &Ready{
-		Kind: "table", Took: took, Waited: waited, Bound: bound, Since: since,
+		Kind: "table", Took: took, Waited: waited, First: first, Bound: bound, Since: since,
 		What: fmt.Sprintf("%s list %s for %s%s", strings.Join(names, ", "), strings.Join(rss, ", "), director.ServiceName(svc), passed),
 	}, nil
 }
@@ -311,9 +307,18 @@ func waitVRRP(ctx context.Context, lab *topo.Lab, v *topo.VRRP) (Ready, error) {
 	}
 	settle := keepalived.SettleBound(v)
 	bound := settle + ReadySlack
-	ctx, cancel := context.WithDeadline(ctx, origin.Add(bound))
-	defer cancel()
-	master, waited, err := keepalived.WaitInstance(ctx, lab, v, keepalived.ExpectedMasters(v))
+	candidates := keepalived.ExpectedMasters(v)
+	master, _, err := keepalived.InstanceMaster(lab, v, candidates)
+	if err != nil {
+		return Ready{}, err
+	}
+	first := master != ""
+	var waited time.Duration
+	if !first {
+		ctx, cancel := context.WithDeadline(ctx, origin.Add(bound))
+		defer cancel()
+		master, waited, err = keepalived.WaitInstance(ctx, lab, v, candidates)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(origin.Add(bound)) {
 			err = fmt.Errorf("%w; not %.1f s after the last member's keepalived started (Master_Down_Interval and preempt_delay %.1f s + %s)%s",
@@ -327,7 +332,7 @@ func waitVRRP(ctx context.Context, lab *topo.Lab, v *topo.VRRP) (Ready, error) {
 	}
 	return Ready{
 		Kind: "vrrp", What: fmt.Sprintf("%s MASTER of %s holds %s", master, v.Name, strings.Join(vips, ", ")),
-		Since: master + "'s keepalived started", Took: time.Since(starts[master]), Waited: waited,
+		Since: master + "'s keepalived started", Took: time.Since(starts[master]), Waited: waited, First: first,
 		Bound: bound + origin.Sub(starts[master]),
 	}, nil
 }

@@ -22,9 +22,9 @@ func TestReadyString(t *testing.T) {
 		{"waited", Ready{What: "lvs01 MASTER of VI_1 holds 192.168.10.30", Since: "lvs01's keepalived started",
 			Took: 3700 * time.Millisecond, Waited: 2 * time.Second, Bound: 13609 * time.Millisecond},
 			"ready: lvs01 MASTER of VI_1 holds 192.168.10.30 after 3.7 s (since lvs01's keepalived started; bound 13.6 s)"},
-		{"ready at the first look", Ready{What: "web01, web02 listen", Since: "the last backend started",
-			Took: 4900 * time.Millisecond, Waited: time.Millisecond, Bound: 10 * time.Second},
-			"ready: web01, web02 listen already at the first look, 4.9 s (since the last backend started; bound 10.0 s)"},
+		{"ready at the first look", Ready{What: "lvs01 MASTER of VI_1 holds 192.168.10.30", Since: "lvs01's keepalived started",
+			Took: 6300 * time.Millisecond, Waited: 30 * time.Millisecond, First: true, Bound: 15 * time.Second},
+			"ready: lvs01 MASTER of VI_1 holds 192.168.10.30 already at the first look, 6.3 s (since lvs01's keepalived started; bound 15.0 s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
