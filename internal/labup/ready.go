@@ -71,8 +71,9 @@ func started(h *topo.Host, name string) (time.Time, error) {
 // request, in three steps, each bounded by the lab file's timers plus
 // ReadySlack, measured from the start of the processes it waits for:
 //
-//   - backends: every real server's backend listens on its ports
-//     (realserver.NotListening);
+//   - backends: every real server's backend still runs and listens on its
+//     ports (realserver.NotListening), from the call (Up's
+//     realserver.Start waited for the sockets already);
 //   - table: every director of each service lists the service's real
 //     servers with their weights (director.Table.Lacks); on a director
 //     keepalived manages, its checker has also logged a pass of each
