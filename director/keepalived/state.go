@@ -165,8 +165,8 @@ func CheckKey(rip netip.AddrPort, protocol string) string {
 // ReadChecks replays a keepalived console log into the health checkers'
 // last verdict on each real server since keepalived last started,
 // keyed as CheckKey: true after a success line ("TCP connection to …
-// success.", "HTTP status code success to …"), false after a failure or
-// removal. keepalived 2.2 logs a success at each server's first check
+// success.", "Remote Web server … succeed on service.", "HTTP status
+// code success to …"), false after a failure or removal. keepalived 2.2 logs a success at each server's first check
 // after start, and on every change after that.
 func ReadChecks(r io.Reader) (map[string]bool, error) {
 	out := map[string]bool{}
@@ -181,7 +181,7 @@ func ReadChecks(r io.Reader) (map[string]bool, error) {
 		key := checkRe.FindString(line)
 		switch {
 		case key == "":
-		case strings.Contains(line, "success"):
+		case strings.Contains(line, "success") || strings.Contains(line, "succeed"):
 			out[key] = true
 		case slices.ContainsFunc(checkFailed, func(w string) bool { return strings.Contains(line, w) }):
 			out[key] = false

@@ -87,6 +87,9 @@ func TestReadChecks(t *testing.T) {
 			"HTTP status code success to [192.168.10.34]:tcp:80 url(1).\n" +
 			"Adding service [192.168.10.34]:tcp:80 to VS [192.168.10.30]:tcp:80\n",
 			map[string]bool{"[192.168.10.34]:tcp:80": true}},
+		{"HTTP_GET's first pass (keepalived 2.2)", start +
+			"Remote Web server [192.168.10.33]:tcp:80 succeed on service.\n",
+			map[string]bool{"[192.168.10.33]:tcp:80": true}},
 		{"a restart forgets", start + "TCP connection to [192.168.10.33]:tcp:80 success.\n" + start,
 			map[string]bool{}},
 	}
