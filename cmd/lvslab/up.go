@@ -25,12 +25,13 @@ pairs, addresses, routes and sysctls — and then its LVS pieces.
 
 The LVS pieces need a kernel with IPVS. On a host without it, use
 --topology-only for the network alone, or run lvslab inside the guest kernel
-(make lab, or lvslab vm -- lvslab up FILE). A failure leaves nothing behind.
+(make lab, or lvslab vm -- lvslab up FILE). A failure to build or start
+leaves nothing behind.
 
 Then it waits until the lab is ready for a first request, and prints how long
 each kind of wait took: every backend listens; every director lists each
-service's real servers (on keepalived's directors, once its health checks
-kept them); each VRRP instance's expected MASTER (the highest priority, or
+service's real servers (on keepalived's directors, once their first health
+check passed); each VRRP instance's expected MASTER (the highest priority, or
 with nopreempt or equal priorities any member no other preempts) holds its
 VIPs alone. Each wait is bounded by the lab file's timers (Master_Down_Interval
 = 3 × advert_int + skew, preempt_delay; warmup, delay_loop and
