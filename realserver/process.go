@@ -148,7 +148,7 @@ func appendNew(ports []uint16, p uint16) []uint16 {
 func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		missing, err := notListening(h, opts)
+		missing, err := NotListening(h, opts)
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error
 
 // notListening names the backend's sockets the node does not have yet,
 // from /proc/thread-self/net/{tcp,udp}{,6} read inside its namespace.
-func notListening(h *topo.Host, opts ServeOptions) ([]string, error) {
+func NotListening(h *topo.Host, opts ServeOptions) ([]string, error) {
 	var tcp, udp map[uint16]bool
 	err := h.Do(func() error {
 		var err error

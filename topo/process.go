@@ -52,9 +52,12 @@ var (
 	children   = map[int]chan struct{}{}
 )
 
+// LogDir is the directory of the lab's process logs (ProcessLog).
+func LogDir(lab string) string { return filepath.Join(StateDir(lab), "logs") }
+
 // ProcessLog is the file a node's named process writes its output to.
 func (h *Host) ProcessLog(name string) string {
-	return filepath.Join(StateDir(h.Lab), "logs", h.Name()+"."+name+".log")
+	return filepath.Join(LogDir(h.Lab), h.Name()+"."+name+".log")
 }
 
 func (h *Host) processRecordPath(name string) string {

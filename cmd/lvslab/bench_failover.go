@@ -78,25 +78,17 @@ type failoverKind struct {
 	explain string
 }
 
-func vrrpSkew(prio int) time.Duration { return time.Duration(256-prio) * time.Second / 256 }
-
-// masterDownInterval is VRRP's Master_Down_Interval, 3×advert_int +
-// skew: a backup's wait after the last advert it heard.
-func masterDownInterval(advert, prio int) time.Duration {
-	return 3*time.Duration(advert)*time.Second + vrrpSkew(prio)
-}
-
 const masterDownExplained = "3×advert_int + skew, from the last advert: up to advert_int before the action"
 
 var failoverKinds = []failoverKind{
 	{
 		name: "graceful", act: keepalived.Stop, wait: keepalived.WaitMaster, watch: 3 * time.Second,
-		formula: func(_, p int) time.Duration { return vrrpSkew(p) },
+		formula: func(_, p int) time.Duration { return keepalived.Skew(p) },
 		explain: "backup skew (256-prio)/256",
 	},
 	{
 		name: "crash", act: keepalived.Kill, wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: masterDownInterval, explain: masterDownExplained,
+		formula: keepalived.MasterDownInterval, explain: masterDownExplained,
 	},
 	{
 		// A power cut: the links go dark first, so the dead master's
@@ -104,7 +96,7 @@ var failoverKinds = []failoverKind{
 		// takeover and the backup's gratuitous ARP.
 		name: "power", act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
 		wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: masterDownInterval, explain: masterDownExplained,
+		formula: keepalived.MasterDownInterval, explain: masterDownExplained,
 	},
 }
 
@@ -183,7 +175,7 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 	}
 	vip := vrrp.VIPs[0]
 	target := netip.AddrPortFrom(svc.VIP, svc.Port)
-	masterBack := masterDownInterval(vrrp.AdvertInt, master.Priority) + 15*time.Second
+	masterBack := keepalived.MasterDownInterval(vrrp.AdvertInt, master.Priority) + 15*time.Second
 	if err := waitFor(ctx, lab, vip.Addr(), master.Node, masterBack); err != nil {
 		return err
 	}

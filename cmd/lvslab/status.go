@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
 )
@@ -22,7 +24,9 @@ func newStatusCmd() *cobra.Command {
 		Long: `Show each node of a lab as the kernel sees it: interfaces with their MAC,
 state and addresses, and routes. For directors, the IPVS table too when the
 kernel has IPVS, and each VRRP instance's state and effective priority as
-the director's keepalived last logged them (STOPPED when it does not run).`,
+the director's keepalived last logged them (STOPPED when it does not run).
+Each node's daemon logs are named too: they are only in the lab's state
+directory, and lvslab logs prints them.`,
 		Example: `  lvslab status
   lvslab status dr`,
 		Args: cobra.MaximumNArgs(1),
@@ -41,6 +45,7 @@ the director's keepalived last logged them (STOPPED when it does not run).`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lab %s (%s)\n", lab.Name, lab.State.File)
+			fmt.Fprintf(w, "logs in %s (lvslab logs [-f] NODE [KIND])\n", topo.LogDir(lab.Name))
 			for _, h := range lab.Hosts() {
 				if err := printHost(w, h, !needsVM); err != nil {
 					return err
@@ -102,6 +107,11 @@ func printHost(w io.Writer, h *topo.Host, ipvs bool) error {
 			fmt.Fprintln(w)
 		}
 	}
+	for _, kind := range []string{keepalived.ProcessName, realserver.ProcessName} {
+		if p := h.ProcessLog(kind); fileExists(p) {
+			fmt.Fprintf(w, "  log %-10s %s\n", kind, p)
+		}
+	}
 	if ipvs && h.Spec.Role == topo.RoleDirector {
 		snap, err := director.Snapshot(h)
 		if err != nil {
@@ -110,6 +120,11 @@ func printHost(w io.Writer, h *topo.Host, ipvs bool) error {
 		fmt.Fprint(w, indent(director.FormatTable(snap), "  "))
 	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func macOf(hw net.HardwareAddr) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
@@ -15,6 +16,7 @@ import (
 
 func newUpCmd() *cobra.Command {
 	var opts labup.Options
+	var noWait bool
 	cmd := &cobra.Command{
 		Use:   "up FILE",
 		Short: "Stand up a lab from a lab file",
@@ -23,8 +25,21 @@ pairs, addresses, routes and sysctls — and then its LVS pieces.
 
 The LVS pieces need a kernel with IPVS. On a host without it, use
 --topology-only for the network alone, or run lvslab inside the guest kernel
-(make lab, or lvslab vm -- lvslab up FILE). A failure leaves nothing behind.`,
+(make lab, or lvslab vm -- lvslab up FILE). A failure to build or start
+leaves nothing behind.
+
+Then it waits until the lab is ready for a first request, and prints how long
+each kind of wait took: every backend listens; every director lists each
+service's real servers (on keepalived's directors, once their first health
+check passed); each VRRP instance's expected MASTER (the highest priority, or
+with nopreempt or equal priorities any member no other preempts) holds its
+VIPs alone. Each wait is bounded by the lab file's timers (Master_Down_Interval
+= 3 × advert_int + skew, preempt_delay; warmup, delay_loop and
+connect_timeout of the checks) plus 10 s; past that it fails, naming what is
+not ready, and leaves the lab up to look at (lvslab status, lvslab logs).
+--no-wait returns once everything is started, to watch it converge.`,
 		Example: `  lvslab up labs/dr.yaml
+  lvslab up --no-wait labs/dr-keepalived.yaml && lvslab logs -f lvs01 keepalived
   lvslab up --topology-only --name dr2 labs/dr.yaml
   lvslab vm -- lvslab up labs/dr-keepalived.yaml`,
 		Args: cobra.ExactArgs(1),
@@ -47,14 +62,26 @@ The LVS pieces need a kernel with IPVS. On a host without it, use
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up: %d nodes, %d segments (%s)\n",
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "lab %s is up: %d nodes, %d segments (%s)\n",
 				lab.Name, len(spec.Nodes), len(spec.Segments), time.Since(start).Round(time.Millisecond))
-			printTry(cmd.OutOrStdout(), lab)
+			if !opts.TopologyOnly && !noWait {
+				readies, err := labup.WaitReady(cmd.Context(), lab)
+				for _, r := range readies {
+					fmt.Fprintln(w, r)
+				}
+				if err != nil {
+					return fmt.Errorf("lab %s is up but not ready (it stays up: lvslab status %s, lvslab logs -l %s NODE): %w", lab.Name, lab.Name, lab.Name, err)
+				}
+				fmt.Fprintf(w, "lab %s is ready (%s)\n", lab.Name, time.Since(start).Round(time.Millisecond))
+			}
+			printTry(w, lab)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&opts.Name, "name", "", "lab name (default: the file's name:)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace a lab of the same name that is up")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once everything is started, without waiting for VRRP, health checks and backends")
 	cmd.Flags().BoolVar(&opts.TopologyOnly, "topology-only", false, "build the network only: no IPVS, no daemons (works on any kernel)")
 	return cmd
 }
@@ -157,6 +184,12 @@ func printTry(w io.Writer, lab *topo.Lab) {
 				url = "http://" + svc.VIP.String() + "/"
 			}
 			fmt.Fprintf(w, "  lvslab exec -l %s %s -- curl -s %s\n", lab.Name, client, url)
+			break
+		}
+	}
+	for _, n := range lab.Spec.Nodes {
+		if keepalived.Manages(lab.Spec, n.Name) {
+			fmt.Fprintf(w, "  lvslab logs -l %s %s keepalived\n", lab.Name, n.Name)
 			break
 		}
 	}

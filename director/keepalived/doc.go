@@ -13,10 +13,12 @@
 //
 // # Supervision
 //
-// [Start] runs `keepalived -n -l -D -f CONF -p PID -r VRRP_PID -c
-// CHECKERS_PID` inside the director's namespace as the node's supervised
-// process "keepalived" (topo.Host.StartProcess): no fork, console log in
-// the lab's logs/NODE.keepalived.log, configuration and pid files in the
+// [Start] runs `keepalived -n -l --no-syslog -D -f CONF -p PID -r
+// VRRP_PID -c CHECKERS_PID` inside the director's namespace as the node's
+// supervised process "keepalived" (topo.Host.StartProcess): no fork,
+// console log in the lab's logs/NODE.keepalived.log and nowhere else (not
+// syslog, which without a syslog daemon lands on /dev/console: see
+// [Argv]), configuration and pid files in the
 // lab's state directory under keepalived/. [Stop] is `systemctl stop
 // keepalived` (SIGTERM: the VRRP process sends a priority-0 advert and
 // drops its VIPs, the checker process deletes its virtual servers),
@@ -30,9 +32,18 @@
 // [VIPHolder] lists the directors that hold a VIP right now (their
 // address lists, read over netlink); [WaitMaster] waits until exactly one
 // named director does, [WaitHolds] until a named director is among them
-// (after a crash the dead master keeps the VIP). [States] gives each VRRP
+// (after a crash the dead master keeps the VIP), [WaitInstance] until one
+// of the members [ExpectedMasters] names holds all of an instance's VIPs.
+// [States] gives each VRRP
 // instance's state (MASTER, BACKUP, FAULT, STOPPED) and effective
 // priority as keepalived last logged them — its own account, so it works
 // for verbatim configurations too and needs no notify script; this is
 // what `lvslab status` prints.
+//
+// # Timers
+//
+// [Skew] and [MasterDownInterval] are VRRP's formulas; [SettleBound] is
+// how long an instance takes to have its MASTER after keepalived starts,
+// [CheckBound] how long a health-checked real server takes to be in the
+// table. They bound the waits of `lvslab up` (internal/labup.WaitReady).
 package keepalived

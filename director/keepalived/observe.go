@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -133,6 +134,65 @@ func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string
 		case <-ctx.Done():
 			t.Stop()
 			return 0, fmt.Errorf("wait for %s: %w (held by %v)", what, ctx.Err(), holders)
+		case <-t.C:
+		}
+	}
+}
+
+// InstanceMaster looks once at who holds the VIPs of the VRRP instance
+// v: the one of candidates that holds every VIP alone, or "", with the
+// holders of each VIP in v.VIPs's order.
+func InstanceMaster(lab *topo.Lab, v *topo.VRRP, candidates []string) (string, [][]string, error) {
+	held := make([][]string, len(v.VIPs))
+	master := ""
+	for i, p := range v.VIPs {
+		holders, err := VIPHolder(lab, p.Addr())
+		if err != nil {
+			return "", nil, err
+		}
+		held[i] = holders
+		switch {
+		case len(holders) != 1 || !slices.Contains(candidates, holders[0]):
+			master = "-"
+		case master == "":
+			master = holders[0]
+		case master != holders[0]:
+			master = "-"
+		}
+	}
+	if master == "-" {
+		master = ""
+	}
+	return master, held, nil
+}
+
+// WaitInstance waits until one of candidates (ExpectedMasters of v) holds
+// every VIP of the VRRP instance v alone (InstanceMaster), and returns
+// that director and when it saw that, measured from the call. It fails
+// when ctx ends first, naming who held each VIP last.
+func WaitInstance(ctx context.Context, lab *topo.Lab, v *topo.VRRP, candidates []string) (string, time.Duration, error) {
+	if len(v.VIPs) == 0 {
+		return "", 0, fmt.Errorf("wait for the MASTER of %s: it has no VIPs", v.Name)
+	}
+	start := time.Now()
+	for {
+		master, held, err := InstanceMaster(lab, v, candidates)
+		if err != nil {
+			return "", 0, err
+		}
+		if master != "" {
+			return master, time.Since(start), nil
+		}
+		t := time.NewTimer(pollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			var last []string
+			for i, p := range v.VIPs {
+				last = append(last, fmt.Sprintf("%s held by %v", p.Addr(), held[i]))
+			}
+			return "", 0, fmt.Errorf("wait for %s to hold the VIPs of %s alone: %w (%s)",
+				strings.Join(candidates, " or "), v.Name, ctx.Err(), strings.Join(last, ", "))
 		case <-t.C:
 		}
 	}

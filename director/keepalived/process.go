@@ -59,10 +59,17 @@ func FilesOf(h *topo.Host) Files {
 	}
 }
 
-// Argv is keepalived's command line for the files: no fork, log to the
-// console with detail, the given configuration and pid files.
+// Argv is keepalived's command line for the files: no fork, log with
+// detail to the console (its stderr, which the supervisor sends to the
+// lab's logs/NODE.keepalived.log) and not to syslog, the given
+// configuration and pid files.
+//
+// Without --no-syslog keepalived also calls syslog(3), and with
+// --log-console it opens syslog with LOG_CONS: where no syslog daemon
+// listens on /dev/log (the guest kernel's minimal system), glibc then
+// writes every message to /dev/console — the user's terminal in make lab.
 func Argv(f Files) []string {
-	return []string{Binary(), "-n", "-l", "-D", "-f", f.Config,
+	return []string{Binary(), "-n", "-l", "--no-syslog", "-D", "-f", f.Config,
 		"-p", f.PID, "-r", f.VRRPPID, "-c", f.CheckersPID}
 }
 

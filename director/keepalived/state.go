@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,4 +143,67 @@ func ReadStates(r io.Reader, insts []Instance) error {
 		}
 	}
 	return sc.Err()
+}
+
+// checkRe finds the first real server address in a line of keepalived's
+// log, as FMT_RS writes it: "[192.168.10.33]:tcp:80".
+var checkRe = regexp.MustCompile(`\[[0-9a-fA-F.:]+\]:(?:tcp|udp):\d+`)
+
+// checkFailed are the words of the checkers' failure lines: "TCP
+// connection to … failed.", "Timeout connecting …", "HTTP status code
+// error to …", "Removing service … from VS …".
+var checkFailed = []string{"failed", "Timeout", "timeout", "error", "Error", "Removing service"}
+
+// CheckKey is how keepalived's log names a real server: "[RIP]:tcp:PORT".
+func CheckKey(rip netip.AddrPort, protocol string) string {
+	if protocol == "" {
+		protocol = topo.DefaultProtocol
+	}
+	return "[" + rip.Addr().String() + "]:" + protocol + ":" + strconv.Itoa(int(rip.Port()))
+}
+
+// ReadChecks replays a keepalived console log into the health checkers'
+// last verdict on each real server since keepalived last started,
+// keyed as CheckKey: true after a success line ("TCP connection to …
+// success.", "Remote Web server … succeed on service.", "HTTP status
+// code success to …"), false after a failure or removal. keepalived 2.2 logs a success at each server's first check
+// after start, and on every change after that.
+func ReadChecks(r io.Reader) (map[string]bool, error) {
+	out := map[string]bool{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, "Starting Keepalived") {
+			clear(out)
+			continue
+		}
+		key := checkRe.FindString(line)
+		switch {
+		case key == "":
+		case strings.Contains(line, "success") || strings.Contains(line, "succeed"):
+			out[key] = true
+		case slices.ContainsFunc(checkFailed, func(w string) bool { return strings.Contains(line, w) }):
+			out[key] = false
+		}
+	}
+	return out, sc.Err()
+}
+
+// Checks is ReadChecks of director h's keepalived log; empty when
+// keepalived never ran there.
+func Checks(h *topo.Host) (map[string]bool, error) {
+	f, err := os.Open(h.ProcessLog(ProcessName))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read health checks of %s: %w", h.Name(), err)
+	}
+	defer f.Close()
+	out, err := ReadChecks(f)
+	if err != nil {
+		return nil, fmt.Errorf("read health checks of %s: %w", h.Name(), err)
+	}
+	return out, nil
 }

@@ -1,6 +1,8 @@
 package keepalived
 
 import (
+	"maps"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -58,5 +60,51 @@ func TestReadStates(t *testing.T) {
 				t.Errorf("state after %q (-want +got):\n%s", tt.upTo, diff)
 			}
 		})
+	}
+}
+
+func TestReadChecks(t *testing.T) {
+	const start = "Keepalived[234]: Starting Keepalived v2.2.7 (01/16,2022)\n"
+	tests := []struct {
+		name string
+		log  string
+		want map[string]bool
+	}{
+		{"first checks pass (keepalived 2.2.7 in the guest)", start +
+			"Keepalived_healthcheckers[236]: Gained quorum 1+0=1 <= 2 for VS [192.168.10.30]:tcp:80\n" +
+			"Keepalived_healthcheckers[236]: Activating healthchecker for service [192.168.10.33]:tcp:80 for VS [192.168.10.30]:tcp:80\n" +
+			"Keepalived_healthcheckers[236]: TCP connection to [192.168.10.33]:tcp:80 success.\n" +
+			"Keepalived_healthcheckers[236]: TCP connection to [192.168.10.34]:tcp:80 success.\n",
+			map[string]bool{"[192.168.10.33]:tcp:80": true, "[192.168.10.34]:tcp:80": true}},
+		{"a failure, then removal", start +
+			"TCP connection to [192.168.10.33]:tcp:80 success.\n" +
+			"TCP connection to [192.168.10.33]:tcp:80 failed.\n" +
+			"Check on service [192.168.10.33]:tcp:80 failed after 3 retries.\n" +
+			"Removing service [192.168.10.33]:tcp:80 to VS [192.168.10.30]:tcp:80\n",
+			map[string]bool{"[192.168.10.33]:tcp:80": false}},
+		{"back after a success", start +
+			"Timeout connecting [192.168.10.34]:tcp:80.\n" +
+			"HTTP status code success to [192.168.10.34]:tcp:80 url(1).\n" +
+			"Adding service [192.168.10.34]:tcp:80 to VS [192.168.10.30]:tcp:80\n",
+			map[string]bool{"[192.168.10.34]:tcp:80": true}},
+		{"HTTP_GET's first pass (keepalived 2.2)", start +
+			"Remote Web server [192.168.10.33]:tcp:80 succeed on service.\n",
+			map[string]bool{"[192.168.10.33]:tcp:80": true}},
+		{"a restart forgets", start + "TCP connection to [192.168.10.33]:tcp:80 success.\n" + start,
+			map[string]bool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadChecks(strings.NewReader(tt.log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("ReadChecks = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if k := CheckKey(netip.MustParseAddrPort("192.168.10.33:80"), ""); k != "[192.168.10.33]:tcp:80" {
+		t.Errorf("CheckKey = %q", k)
 	}
 }

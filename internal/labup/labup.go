@@ -5,6 +5,15 @@
 // so a lab looks the same however it was started. A failure at any step
 // tears down what was built.
 //
+// # Ready
+//
+// Up returns once everything is started; VRRP and the health checkers
+// then take their own time. WaitReady waits until the lab answers a first
+// request: backends listening, every director's table listing the real
+// servers, each VRRP instance's expected MASTER holding its VIPs, each
+// bounded by the lab file's timers. `lvslab up` calls it unless
+// --no-wait.
+//
 // # Who places a VIP
 //
 // On a director that keepalived manages (a member of a VRRP instance, or

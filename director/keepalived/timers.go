@@ -1,0 +1,124 @@
+package keepalived
+
+import (
+	"slices"
+	"time"
+
+	"github.com/lvslab/lvslab/topo"
+)
+
+// Skew is VRRPv2's Skew_Time for a priority: (256 - priority) / 256 s.
+func Skew(priority int) time.Duration {
+	return time.Duration(256-priority) * time.Second / 256
+}
+
+// MasterDownInterval is VRRP's Master_Down_Interval, 3 × advert_int +
+// Skew: how long a backup waits after the last advert it heard (or after
+// it started) before it becomes MASTER.
+func MasterDownInterval(advertInt, priority int) time.Duration {
+	return 3*time.Duration(advertInt)*time.Second + Skew(priority)
+}
+
+// ownerPriority is VRRP's address owner priority: a member with it
+// becomes MASTER at once and always preempts.
+const ownerPriority = 255
+
+// ExpectedMasters names the members of the instance v that may end up
+// MASTER once every member has started and VRRP has settled, best first.
+//
+// A member stays MASTER while no member of higher priority preempts it:
+// a backup without nopreempt takes over from a lower-priority master
+// when its Master_Down_Interval runs out, one with nopreempt never does,
+// and a backup of equal priority does not take over either (RFC 3768
+// §6.4.2: it only resets its timer). So a member can be the settled
+// MASTER when every member of higher priority has nopreempt. With one
+// highest-priority member without nopreempt — the usual MASTER 100 /
+// BACKUP 90 pair — that is the one name; with nopreempt or equal
+// priorities the winner is whoever's timer ran out first, and any of the
+// names is right. A member with priority 255 (the address owner) is
+// alone. Tracked scripts that change priorities at run time are not
+// considered.
+func ExpectedMasters(v *topo.VRRP) []string {
+	members := slices.Clone(v.Members)
+	// Best first: higher priority, then the lab file's state MASTER.
+	slices.SortStableFunc(members, func(a, b *topo.Member) int {
+		if a.Priority != b.Priority {
+			return b.Priority - a.Priority
+		}
+		return boolRank(b.State == StateMaster) - boolRank(a.State == StateMaster)
+	})
+	if len(members) > 0 && members[0].Priority == ownerPriority {
+		return []string{members[0].Node}
+	}
+	var out []string
+	for _, m := range members {
+		preempted := false
+		for _, o := range v.Members {
+			if o.Priority > m.Priority && !o.NoPreempt {
+				preempted = true
+				break
+			}
+		}
+		if !preempted {
+			out = append(out, m.Node)
+		}
+	}
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SettleBound is how long after its members' keepalived started the
+// instance v has its MASTER by VRRP's formulas: the longest
+// Master_Down_Interval among the members that may win (ExpectedMasters),
+// plus the longest preempt_delay. A master that started first and loses
+// to a preempting member is replaced within the preempting member's own
+// Master_Down_Interval, which this covers.
+func SettleBound(v *topo.VRRP) time.Duration {
+	advert := v.AdvertInt
+	if advert == 0 {
+		advert = topo.DefaultAdvertInt
+	}
+	expected := ExpectedMasters(v)
+	var mdi, delay time.Duration
+	for _, m := range v.Members {
+		if slices.Contains(expected, m.Node) {
+			mdi = max(mdi, MasterDownInterval(advert, m.Priority))
+		}
+		if !m.NoPreempt {
+			delay = max(delay, time.Duration(m.PreemptDelay)*time.Second)
+		}
+	}
+	return mdi + delay
+}
+
+// CheckBound is how long after keepalived started its checker a real
+// server that passes its health check c is in the director's table by
+// the check's timers: the first check after warmup (keepalived's default
+// is a random delay up to delay_loop), then, should that one have failed
+// while the backend was coming up, the next one delay_loop later, which
+// takes up to connect_timeout. Nil c (no check) is 0: the server is put
+// in the table at start.
+func CheckBound(c *topo.Check) time.Duration {
+	if c == nil {
+		return 0
+	}
+	delayLoop := c.DelayLoop
+	if delayLoop == 0 {
+		delayLoop = topo.DefaultDelayLoop
+	}
+	warmup := delayLoop
+	if c.Warmup != nil {
+		warmup = *c.Warmup
+	}
+	connect := c.ConnectTimeout
+	if connect == 0 {
+		connect = topo.DefaultConnectTimeout
+	}
+	return time.Duration(warmup+delayLoop+connect) * time.Second
+}
