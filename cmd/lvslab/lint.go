@@ -17,7 +17,8 @@ func newLintCmd() *cobra.Command {
 		Long: `Check one keepalived.conf per director of one setup (a MASTER/BACKUP pair:
 give both files) for the mistakes people make: the pair disagreeing on
 virtual_router_id, auth, advert_int or VIPs; equal priorities; nopreempt
-with state MASTER; a virtual_server whose VIP no vrrp_instance carries;
+with state MASTER; a virtual_server whose VIP no vrrp_instance carries,
+or with no protocol line (keepalived 2 makes it UDP);
 weight 0; nb_get_retry; a check slower than its delay_loop; a DR real
 server off the director's subnet; NAT without a way back; two instances
 sharing a vrid; auth_pass longer than 8 characters; vrrp_strict. Each

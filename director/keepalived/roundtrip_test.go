@@ -101,7 +101,7 @@ func specFacts(spec *topo.Spec, node string) []string {
 		name := fmt.Sprintf("%s:%d", svc.VIP, svc.Port)
 		proto := strings.ToUpper(svc.Protocol)
 		if svc.FWMark != 0 {
-			name, proto = fmt.Sprintf("fwmark %d", svc.FWMark), "TCP"
+			name, proto = fmt.Sprintf("fwmark %d", svc.FWMark), ""
 		}
 		p := "virtual_server " + name
 		quorum := svc.Quorum

@@ -79,7 +79,7 @@ func (v *viewer) checkField(n *Node, f *checkFields) bool {
 		// default retry.
 		p := n.Pos
 		f.oldRetry = &p
-		v.d.add(n.Pos, Unknown, "nb_get_retry: keepalived 2.2 does not know it (renamed retry) and ignores the line: retry stays at its default")
+		v.d.addKey(n.Pos, Unknown, KeyNbGetRetry, "nb_get_retry: keepalived 2.2 does not know it (renamed retry) and ignores the line: retry stays at its default")
 	default:
 		return false
 	}

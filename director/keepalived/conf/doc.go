@@ -27,7 +27,10 @@
 // [Load] (and [LoadFile]) reads the tree into a [Config]: global_defs,
 // vrrp_script, vrrp_sync_group, vrrp_instance and virtual_server with
 // their real servers and health checks, in keepalived's own terms and
-// with keepalived's defaults filled in, each object keeping its block so
+// with keepalived 2.2's defaults filled in and its corrections applied,
+// each a Warning (an address service without a protocol line is UDP; a
+// port-0 service gets persistence; a DR/TUN real server's port is the
+// service's; quorum is at most the total weight), each object keeping its block so
 // that any field's line is at hand ([Block.At]). This is what `lvslab
 // lint` checks and what an importer turns into a lab file.
 //

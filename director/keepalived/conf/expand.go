@@ -157,7 +157,7 @@ func (r *reader) include(pos Pos, args []token, depth int) {
 		return
 	}
 	if len(names) == 0 {
-		r.d.add(pos, Warning, "include %s: no such file; keepalived goes on without it", pattern)
+		r.d.addKey(pos, Warning, KeyIncludeMissing, "include %s: no such file; keepalived goes on without it", pattern)
 		return
 	}
 	for _, n := range names {

@@ -60,7 +60,18 @@ type Diagnostic struct {
 	Pos      Pos
 	Severity Severity
 	Msg      string
+	// Key names the kind of remark for callers that treat some apart
+	// (lint): KeyNoProtocol, KeyNbGetRetry, KeyIncludeMissing; "" for
+	// the rest.
+	Key string
 }
+
+// Diagnostic keys.
+const (
+	KeyNoProtocol     = "no-protocol"
+	KeyNbGetRetry     = "nb-get-retry"
+	KeyIncludeMissing = "include-missing"
+)
 
 func (d Diagnostic) String() string {
 	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Msg)
@@ -83,6 +94,12 @@ type diags struct{ list []Diagnostic }
 
 func (d *diags) add(p Pos, s Severity, format string, args ...any) {
 	d.list = append(d.list, Diagnostic{Pos: p, Severity: s, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addKey is add for a diagnostic with a Key.
+func (d *diags) addKey(p Pos, s Severity, key, format string, args ...any) {
+	d.add(p, s, format, args...)
+	d.list[len(d.list)-1].Key = key
 }
 
 // err is the Errors among the diagnostics, or nil.

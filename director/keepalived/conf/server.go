@@ -13,7 +13,7 @@ type VirtualServer struct {
 	VIP    netip.Addr // invalid for a firewall-mark service
 	Port   uint16     // 0: every port (with persistence)
 	FWMark uint32
-	// Scheduler is lb_algo / lvs_sched ("" when unwritten).
+	// Scheduler is lb_algo / lvs_sched (keepalived's default: wlc).
 	Scheduler string
 	// Forward is lb_kind / lvs_method: NAT (keepalived's default), DR, TUN.
 	Forward string
@@ -22,7 +22,10 @@ type VirtualServer struct {
 	Persistence *time.Duration
 	// Granularity is persistence_granularity (ipvsadm -M).
 	Granularity netip.Addr
-	Protocol    string // TCP (default), UDP or SCTP
+	// Protocol is TCP, UDP or SCTP. Unwritten, keepalived 2.2 makes an
+	// address service UDP (the kernel's default for protocol 0), with a
+	// warning; a firewall-mark service has none.
+	Protocol string
 	// DelayLoop is the checkers' interval (default 60 s), unless a real
 	// server or check sets its own.
 	DelayLoop  time.Duration
@@ -50,7 +53,8 @@ const (
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultPersistence    = 6 * time.Minute
 	DefaultForward        = "NAT"
-	DefaultProtocol       = "TCP"
+	DefaultProtocol       = "UDP"
+	DefaultScheduler      = "wlc"
 )
 
 // RealServer is a real_server block.
@@ -73,7 +77,7 @@ var forwards = map[string]string{"NAT": "NAT", "DR": "DR", "TUN": "TUN"}
 
 func (v *viewer) virtualServer(b *Node) *VirtualServer {
 	vs := &VirtualServer{Block: Block{b}, Forward: DefaultForward, Protocol: DefaultProtocol,
-		DelayLoop: DefaultDelayLoop, Quorum: 1}
+		Scheduler: DefaultScheduler, DelayLoop: DefaultDelayLoop, Quorum: 1}
 	switch {
 	case b.Arg(0) == "group":
 		v.d.add(b.Pos, Unsupported, "virtual_server group %s: virtual_server_group is out of lvslab's scope", b.Arg(1))
@@ -155,6 +159,7 @@ func (v *viewer) virtualServer(b *Node) *VirtualServer {
 			}
 		}
 	}
+	v.settle(vs)
 	return vs
 }
 

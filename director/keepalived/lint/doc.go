@@ -6,13 +6,16 @@
 //
 // [Check] reads one or more parsed files (package conf), one per
 // director, and applies [Rules]: per file (nopreempt with state MASTER, a
-// virtual_server VIP no vrrp_instance carries, weight 0, nb_get_retry, a
+// virtual_server VIP no vrrp_instance carries, a virtual_server with no
+// protocol line (keepalived 2.2 makes it UDP), weight 0, nb_get_retry, a
 // health check slower than its delay_loop suggests, a DR real server off
 // the director's subnet, NAT without a way back, two instances sharing a
 // vrid on one interface, an auth_pass longer than 8 characters,
 // vrrp_strict) and across the files of a pair (virtual_router_id, auth,
 // advert_int or VIPs that disagree; equal priorities). The parser's own
-// errors and unknown keywords come along as findings too.
+// errors, unknown keywords, missing includes and the values keepalived
+// overrides (a real server's port under DR, a quorum above the total
+// weight, …) come along as findings too.
 //
 // What the file cannot show is inferred, and each such finding says what
 // was inferred: a director's subnets come from the VIPs' prefix lengths,

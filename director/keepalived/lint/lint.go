@@ -17,6 +17,7 @@ type Rule struct {
 // Rules are the checks Check applies, in the order they report.
 var Rules = []Rule{
 	{"parse", parseFindings},
+	{"no-protocol", noProtocol},
 	{"pair-mismatch", pairMismatch},
 	{"equal-priority", equalPriority},
 	{"nopreempt-master", perFile(nopreemptMaster)},
@@ -70,41 +71,51 @@ func perFile(check func(*conf.Config) []Finding) func([]*conf.Config) []Finding 
 	}
 }
 
-// parseFindings are the parser's errors and unknown keywords: lines
-// keepalived rejects or ignores. nb_get_retry has its own rule.
+// parseFindings are the parser's remarks that matter in production:
+// errors (lines keepalived rejects or misreads), unknown keywords (lines
+// it ignores), and what keepalived changes from what is written. An
+// unwritten protocol and nb_get_retry have rules of their own.
 func parseFindings(files []*conf.Config) []Finding {
 	var out []Finding
 	for _, c := range files {
 		for _, d := range c.Diagnostics {
-			switch d.Severity {
-			case conf.Error:
-				out = append(out, Finding{Pos: d.Pos, Rule: "syntax", Level: Problem, Msg: d.Msg,
-					Impact: "keepalived rejects the line or reads something else than meant"})
-			case conf.Unknown:
-				if isNbGetRetry(c, d.Pos) {
-					continue
-				}
-				out = append(out, Finding{Pos: d.Pos, Rule: "unknown-keyword", Level: Problem, Msg: d.Msg,
-					Impact: "keepalived ignores the line: the setting it was meant to make does not apply",
-					Fix:    "check the keyword's spelling and block against keepalived.conf(5)"})
-			case conf.Warning:
-				out = append(out, Finding{Pos: d.Pos, Rule: "include", Level: Problem, Msg: d.Msg,
-					Impact: "keepalived starts without the included configuration"})
+			f := Finding{Pos: d.Pos, Level: Problem, Msg: d.Msg}
+			switch {
+			case d.Key == conf.KeyNbGetRetry, d.Key == conf.KeyNoProtocol:
+				continue
+			case d.Key == conf.KeyIncludeMissing:
+				f.Rule, f.Impact = "include", "keepalived starts without the included configuration"
+				f.Fix = "correct the path (relative paths are taken from the including file's directory) or remove the include"
+			case d.Severity == conf.Error:
+				f.Rule, f.Impact = "syntax", "keepalived rejects the line or reads something else than meant"
+			case d.Severity == conf.Unknown:
+				f.Rule, f.Impact = "unknown-keyword", "keepalived ignores the line: the setting it was meant to make does not apply"
+				f.Fix = "check the keyword's spelling and block against keepalived.conf(5)"
+			case d.Severity == conf.Warning:
+				f.Rule, f.Impact = "overridden", "keepalived runs something other than what the file says"
+				f.Fix = "write what keepalived will run, so the file says what happens"
+			default:
+				continue
 			}
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func isNbGetRetry(c *conf.Config, p conf.Pos) bool {
-	for _, vs := range c.Services {
-		for _, rs := range vs.RealServers {
-			for _, ch := range rs.Checks {
-				if ch.OldRetry != nil && *ch.OldRetry == p {
-					return true
-				}
+// noProtocol: keepalived 2.2 makes an address virtual_server without a
+// protocol line UDP.
+func noProtocol(files []*conf.Config) []Finding {
+	var out []Finding
+	for _, c := range files {
+		for _, d := range c.Diagnostics {
+			if d.Key != conf.KeyNoProtocol {
+				continue
 			}
+			out = append(out, Finding{Pos: d.Pos, Rule: "no-protocol", Level: Problem, Msg: d.Msg,
+				Impact: "the IPVS service is UDP: TCP clients of the VIP get no answer",
+				Fix:    "protocol TCP"})
 		}
 	}
-	return false
+	return out
 }
