@@ -22,9 +22,8 @@ type Options struct {
 func Files(ctx context.Context, paths []string, opt Options) ([]Finding, error) {
 	var cfgs []*conf.Config
 	for _, p := range paths {
-		c, _ := conf.LoadFile(p, conf.Options{ConfigID: opt.ConfigID})
-		if c == nil {
-			_, err := conf.ParseFile(p, conf.Options{})
+		c, err := conf.LoadFile(p, conf.Options{ConfigID: opt.ConfigID})
+		if c == nil { // unreadable; a malformed file gives findings
 			return nil, fmt.Errorf("lint %s: %w", p, err)
 		}
 		cfgs = append(cfgs, c)
