@@ -42,17 +42,22 @@ func Interfaces(c *conf.Config) []string {
 	return out
 }
 
-// ConfigTest runs `keepalived --config-test -f path` and returns what
+// ConfigTest runs `keepalived --config-test -f path [-i configID]` and returns what
 // keepalived reports, as findings. keepalived checks that the interfaces
 // a file names exist; to judge the file rather than this machine, it runs
 // in a scratch network namespace holding a veth end named after each of
 // ifaces (Interfaces). Where no namespace can be made (not root), it runs
 // here, and missing interfaces are reported as keepalived sees them.
+// Without a configID keepalived takes the host name's first part for it
+// (for `@ID` lines).
 //
 // Equivalent to: `unshare --net sh -c 'ip link add IF type veth peer
 // name lint-pN; …; keepalived --config-test -f PATH'`.
-func ConfigTest(ctx context.Context, path string, ifaces []string) ([]Finding, error) {
+func ConfigTest(ctx context.Context, path string, ifaces []string, configID string) ([]Finding, error) {
 	argv := keepalived.ConfigTestArgv(path)
+	if configID != "" {
+		argv = append(argv, "--config-id", configID)
+	}
 	cmd := scratchNetns(ctx, ifaces, argv)
 	if probe := scratchNetns(ctx, nil, []string{"true"}); probe.Run() != nil {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)

@@ -134,21 +134,23 @@ func TestConfigTest(t *testing.T) {
 	}
 	testutil.NeedNetns(t)
 	tests := []struct {
-		name, path, want string
+		name, path, id, want string
 	}{
-		{"clean", "testdata/rules/weight-zero/fixed.conf", ""},
-		{"nb_get_retry", "../conf/testdata/seeds/000-lvs151.conf", "000-lvs151.conf:34: [keepalived] keepalived --config-test: Unknown keyword 'nb_get_retry'"},
-		{"auth_pass", "testdata/rules/auth-pass-long/bad.conf", "bad.conf:13: [keepalived] keepalived --config-test: Truncating auth_pass to 8 characters"},
-		{"nopreempt", "testdata/rules/nopreempt-master/bad.conf", "nopreempt will not work with initial state MASTER"},
-		{"vrid", "testdata/rules/vrid-shared/bad.conf", "VI_1 and VI_2 both use VRID 52"},
-		{"strict", "testdata/rules/vrrp-strict/bad.conf", "Strict mode does not support authentication"},
+		{"clean", "testdata/rules/weight-zero/fixed.conf", "", ""},
+		{"config id", "../conf/testdata/syntax/conditional.conf", "lvs01", ""},
+		{"no config id", "../conf/testdata/syntax/conditional.conf", "no-such-id", "invalid number '$PRIO'"},
+		{"nb_get_retry", "../conf/testdata/seeds/000-lvs151.conf", "", "000-lvs151.conf:34: [keepalived] keepalived --config-test: Unknown keyword 'nb_get_retry'"},
+		{"auth_pass", "testdata/rules/auth-pass-long/bad.conf", "", "bad.conf:13: [keepalived] keepalived --config-test: Truncating auth_pass to 8 characters"},
+		{"nopreempt", "testdata/rules/nopreempt-master/bad.conf", "", "nopreempt will not work with initial state MASTER"},
+		{"vrid", "testdata/rules/vrid-shared/bad.conf", "", "VI_1 and VI_2 both use VRID 52"},
+		{"strict", "testdata/rules/vrrp-strict/bad.conf", "", "Strict mode does not support authentication"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			c := load(t, []string{tt.path})[0]
-			fs, err := ConfigTest(ctx, tt.path, Interfaces(c))
+			fs, err := ConfigTest(ctx, tt.path, Interfaces(c), tt.id)
 			if err != nil {
 				t.Fatal(err)
 			}

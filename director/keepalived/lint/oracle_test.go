@@ -38,7 +38,7 @@ func TestUnknownKeywordsAgree(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			c, _ := conf.LoadFile(f, conf.Options{})
-			fs, err := ConfigTest(ctx, f, Interfaces(c))
+			fs, err := ConfigTest(ctx, f, Interfaces(c), "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,7 +33,7 @@ func Files(ctx context.Context, paths []string, opt Options) ([]Finding, error) 
 		return fs, nil
 	}
 	for i, p := range paths {
-		ct, err := ConfigTest(ctx, p, Interfaces(cfgs[i]))
+		ct, err := ConfigTest(ctx, p, Interfaces(cfgs[i]), opt.ConfigID)
 		if err != nil {
 			return fs, fmt.Errorf("lint %s: %w", p, err)
 		}
