@@ -29,6 +29,17 @@
 // print `ipvsadm -Ln`, `-Ln --stats` and `-Lnc`, byte for byte, including
 // ipvsadm's wrap-around sort order (see [Table.Sort]).
 //
+// # Reading a dump
+//
+// [ParseSave] reads an `ipvsadm-save` / `ipvsadm -Sn` dump (the -A and -a
+// lines, short or long options, every flag ipvsadm writes) into
+// [SavedService]s with their line numbers, all malformed lines reported
+// at once ([SaveErrors]); [SavedService.SaveLines] prints one back as
+// ipvsadm 1.31 does. What ipvsadm 1.31 writes, learnt from the real tool
+// (testdata/save/gen.sh, run in the guest kernel): a bare -p is saved as
+// `-p 360`; the thresholds -x/-y are not saved; a DR or TUN real server's
+// port is the service's whatever -r said; -i adds `--tun-type ipip`.
+//
 // # Pitfalls handled here
 //
 //   - moby/ipvs sends a zero netmask unless told otherwise, which puts every

@@ -10,6 +10,9 @@
 // service's health check on each). A node whose lab entry names its own
 // file (`keepalived: PATH`, relative to the lab file) gets that file
 // verbatim. [ConfigTest] asks keepalived itself whether it accepts a file.
+// The other direction, reading a keepalived.conf as users write it, is
+// package conf (one grammar: a round-trip test renders every lab and
+// parses it back); package lint finds the mistakes in such files.
 //
 // # Supervision
 //

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestLintExitStatus: lvslab lint exits 1 when it finds a problem and 0
+// when it finds none (keepalived --config-test left out: the lint
+// package tests it).
+func TestLintExitStatus(t *testing.T) {
+	const rules = "../../director/keepalived/lint/testdata/rules/"
+	tests := []struct {
+		name  string
+		files []string
+		code  int
+		want  string
+	}{
+		{"problem", []string{rules + "pair-mismatch-vrid/bad.lvs01.conf", rules + "pair-mismatch-vrid/bad.lvs02.conf"}, 1, "[pair-mismatch] vrrp_instance VI_1: virtual_router_id 51 here"},
+		{"clean", []string{rules + "pair-mismatch-vrid/fixed.lvs01.conf", rules + "pair-mismatch-vrid/fixed.lvs02.conf"}, 0, "lvslab lint: 0 problem(s), 0 advice, in 2 file(s)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := newRootCmd()
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetArgs(append([]string{"lint", "--no-config-test"}, tt.files...))
+			err := cmd.Execute()
+			code := 0
+			var exit *exitError
+			switch {
+			case errors.As(err, &exit):
+				code = exit.code
+			case err != nil:
+				t.Fatal(err)
+			}
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d; output:\n%s", code, tt.code, out.String())
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out.String())
+			}
+		})
+	}
+}
