@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -17,6 +18,45 @@ import (
 // NetnsDir is where named network namespaces are bound, as iproute2 does.
 const NetnsDir = "/run/netns"
 
+// shareNetnsDir makes NetnsDir a shared mount point of its own, as
+// iproute2 does before its first `ip netns add`: mkdir, then mount
+// --make-rshared, and where that fails because the directory is no mount
+// point, bind it onto itself first. Without it, an `ip netns add` run
+// later on the host (by a user, a benchmark's ip(8) script or another
+// tool) binds /run/netns onto itself at that moment and hides every
+// namespace bound there before: the lab's names would then open the
+// empty files underneath ("Peer netns reference is invalid") and could
+// no longer be deleted. Only the mount table changes: no network
+// namespace, link, address or route. Equivalent to: `mount --make-rshared
+// /run/netns || { mount --bind /run/netns /run/netns && mount
+// --make-rshared /run/netns; }`.
+func shareNetnsDir() error {
+	shareOnce.Do(func() { shareErr = shareDir(NetnsDir) })
+	return shareErr
+}
+
+var (
+	shareOnce sync.Once
+	shareErr  error
+)
+
+func shareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("share %s: %w", dir, err)
+	}
+	err := unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if errors.Is(err, unix.EINVAL) {
+		if err := unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("share %s: bind it onto itself: %w", dir, err)
+		}
+		err = unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	}
+	if err != nil {
+		return fmt.Errorf("share %s: %w", dir, err)
+	}
+	return nil
+}
+
 // createNamespace makes a named network namespace without moving any
 // thread the caller uses: it unshares on a throwaway locked goroutine whose
 // thread dies with it, and runs setup on that thread, inside the new
@@ -26,6 +66,9 @@ const NetnsDir = "/run/netns"
 // lab's own traffic. Equivalent to: `ip netns add NAME` and `ip netns exec
 // NAME sysctl -w net.ipv6.conf.{all,default}.disable_ipv6=1`.
 func createNamespace(name string, setup func(*netlink.Handle) error) error {
+	if err := shareNetnsDir(); err != nil {
+		return fmt.Errorf("create namespace %s: %w", name, err)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread now lives in the new namespace and
