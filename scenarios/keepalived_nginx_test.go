@@ -126,6 +126,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		res = send(cli, "seed 000 step 4", client.Options{Target: target, Requests: 8, Sources: first})
 		Expect(res.Errors).To(BeEmpty())
 		Expect(res.Tally).To(Equal(map[string]int{"nginx172": 8}))
+		expectCurlAgrees(cli, target, res)
 
 		By("5. start nginx on 171 again: it is back, and new client addresses are dealt to both")
 		Expect(realserver.Start(host(lab, "nginx171"), realserver.ServiceOptions(spec, "nginx171"), lvslabBinary())).To(Succeed())
