@@ -184,16 +184,21 @@ var cmpOptions = []cmp.Option{
 }
 
 // CompareVRRP decodes file with tshark and returns "" when its VRRP
-// adverts and gratuitous ARPs are ours, else a (-tshark +ours) diff of
-// each list that differs. Adverts are compared field by field (time to
-// the nanosecond, source IP and MAC, version, VRID, priority, interval,
-// VIPs); gratuitous ARPs by time, address and MAC, each a request or a
-// reply.
+// adverts and gratuitous ARPs are ours, else what Diff says.
 func CompareVRRP(file string, adverts []captures.Advert, garps []captures.GARP) (string, error) {
 	theirs, err := ReadVRRP(file)
 	if err != nil {
 		return "", err
 	}
+	return theirs.Diff(adverts, garps), nil
+}
+
+// Diff is "" when tshark's decoding is ours, else a (-tshark +ours) diff
+// of each list that differs. Adverts are compared field by field (time
+// to the nanosecond, source IP and MAC, version, VRID, priority,
+// interval, VIPs); gratuitous ARPs by time, address and MAC, each a
+// request or a reply.
+func (theirs *VRRP) Diff(adverts []captures.Advert, garps []captures.GARP) string {
 	var b strings.Builder
 	if d := cmp.Diff(theirs.Adverts, adverts, cmpOptions...); d != "" {
 		fmt.Fprintf(&b, "VRRP adverts (-tshark +ours):\n%s", d)
@@ -208,7 +213,7 @@ func CompareVRRP(file string, adverts []captures.Advert, garps []captures.GARP) 
 	if d := cmp.Diff(plain, garps, cmpOptions...); d != "" {
 		fmt.Fprintf(&b, "gratuitous ARPs (-tshark +ours):\n%s", d)
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // epoch reads frame.time_epoch ("1764000000.123456789") exactly, to the
