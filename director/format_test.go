@@ -1,7 +1,6 @@
 package director
 
 import (
-	"flag"
 	"net"
 	"net/netip"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/ipvs"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/format from the current output")
 
 const header = "IP Virtual Server version 1.2.1 (size=4096)"
 
@@ -37,9 +34,9 @@ func dest(addr string, port uint16, fwd uint32, weight int) *ipvs.Destination {
 		ConnectionFlags: fwd, Weight: weight}
 }
 
-// basicTable is what testdata/format/basic.*.golden were captured from
-// (Debian 12's ipvsadm 1.31 on Linux 6.1; see the golden files), given in
-// an order other than ipvsadm's.
+// basicTable is the table of testdata/format/basic.rules, from which the
+// real ipvsadm printed basic.*.golden (Debian 12's ipvsadm 1.31 on Linux
+// 6.1), given in an order other than ipvsadm's.
 func basicTable() *Table {
 	fwm := &ipvs.Service{AddressFamily: syscall.AF_INET, FWMark: 3, SchedName: "sh", Netmask: allOnes}
 	web := persistent(svc(syscall.IPPROTO_TCP, "10.0.0.100", 80, "rr"), 5, "255.255.255.0")
@@ -56,7 +53,8 @@ func basicTable() *Table {
 	}}
 }
 
-// wrapTable shows ipvsadm's wrap-around order: 10.x sorts after 200.x.
+// wrapTable (testdata/format/wrap.rules) shows ipvsadm's wrap-around
+// order: 10.x sorts after 200.x.
 func wrapTable() *Table {
 	return &Table{Header: header, Services: []ServiceEntry{
 		{Service: svc(syscall.IPPROTO_TCP, "10.0.0.1", 80, "rr")},
@@ -99,22 +97,23 @@ func TestFormat(t *testing.T) {
 			return &Table{Header: header, Conns: cs}
 		}
 	}
+	// The goldens are ipvsadm's output, never ours: there is no -update.
+	// testdata/format/README.md says where each comes from; a scenario
+	// checks them against the real ipvsadm where IPVS is.
 	tests := []struct {
 		golden string
 		table  func() *Table
 		format func(*Table) string
-		// captured goldens are real ipvsadm output: -update leaves them.
-		captured bool
 	}{
-		{"basic.Ln", basicTable, FormatTable, true},
-		{"basic.stats", basicTable, FormatStats, true},
-		{"wrap.Ln", wrapTable, FormatTable, true},
-		{"busy.Ln", busyTable, FormatTable, false},
-		{"busy.stats", busyTable, FormatStats, false},
-		{"empty.Lnc", conns("empty.txt"), func(t *Table) string { return FormatConns(t.Conns) }, false},
-		{"dr.Lnc", conns("dr.txt"), func(t *Table) string { return FormatConns(t.Conns) }, false},
-		{"persistent.Lnc", conns("persistent.txt"), func(t *Table) string { return FormatConns(t.Conns) }, false},
-		{"ipv6.Lnc", conns("ipv6.txt"), func(t *Table) string { return FormatConns(t.Conns) }, false},
+		{"basic.Ln", basicTable, FormatTable},
+		{"basic.stats", basicTable, FormatStats},
+		{"wrap.Ln", wrapTable, FormatTable},
+		{"busy.Ln", busyTable, FormatTable},
+		{"busy.stats", busyTable, FormatStats},
+		{"empty.Lnc", conns("empty.txt"), func(t *Table) string { return FormatConns(t.Conns) }},
+		{"dr.Lnc", conns("dr.txt"), func(t *Table) string { return FormatConns(t.Conns) }},
+		{"persistent.Lnc", conns("persistent.txt"), func(t *Table) string { return FormatConns(t.Conns) }},
+		{"ipv6.Lnc", conns("ipv6.txt"), func(t *Table) string { return FormatConns(t.Conns) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -122,11 +121,6 @@ func TestFormat(t *testing.T) {
 			table.Sort()
 			got := tt.format(table)
 			path := filepath.Join("testdata", "format", tt.golden+".golden")
-			if *update && !tt.captured {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			want, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

@@ -29,7 +29,15 @@
 // what was received. UDP replies leave from the address the datagram was
 // sent to (IP_PKTINFO), so a DR or TUN real server replies from the VIP.
 //
+// # nginx
+//
+// A real server whose lab file entry says `server: nginx` runs Debian's
+// nginx instead (nginx.go): a configuration lvslab renders, a page
+// naming the node, its pid file and access log, all under the lab's
+// state directory (NginxDir); HTTP only, no echo.
+//
 // Start, Stop, Kill and Running run the backend as the node's supervised
-// process "server" (see topo.Host.StartProcess); Stop is the documents'
-// `systemctl stop httpd`, Kill its `kill -9`.
+// process "server" (see topo.Host.StartProcess), built-in or nginx alike;
+// Stop is the documents' `systemctl stop httpd` (SIGQUIT first for
+// nginx, as `systemctl stop nginx` does), Kill its `kill -9`.
 package realserver

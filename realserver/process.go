@@ -61,11 +61,19 @@ func Argv(binary string, opts ServeOptions) []string {
 }
 
 // Start runs the backend on the node as its supervised process "server",
-// and returns once every socket listens. binary is the lvslab executable;
-// "" means Binary(). Equivalent to: `systemctl start httpd`.
+// and returns once every socket listens: the built-in backend, or nginx
+// when opts.Server says so. binary is the lvslab executable; "" means
+// Binary(). Equivalent to: `systemctl start httpd` (or nginx).
 func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	if opts.Node == "" {
 		opts.Node = h.Name()
+	}
+	switch opts.Server {
+	case "", topo.ServerBuiltin:
+	case topo.ServerNginx:
+		return startNginx(h, opts)
+	default:
+		return fmt.Errorf("start server on %s: unknown server %q", h.Name(), opts.Server)
 	}
 	if binary == "" {
 		var err error
@@ -83,19 +91,40 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	return nil
 }
 
-// Stop ends the node's backend gracefully: SIGTERM, then SIGKILL after
-// grace (0: a little more than the backend's own shutdown bound).
-// Equivalent to: `systemctl stop httpd`.
+// Stop ends the node's backend gracefully: SIGTERM (nginx: SIGQUIT,
+// then SIGTERM), then SIGKILL after grace (0: a little more than the
+// backend's own shutdown bound). Equivalent to: `systemctl stop httpd`.
 func Stop(h *topo.Host, grace time.Duration) error {
 	if grace <= 0 {
 		grace = shutdownTimeout + time.Second
+	}
+	if isNginx(h) {
+		if err := quitNginx(h, grace); err != nil {
+			return fmt.Errorf("stop nginx on %s: %w", h.Name(), err)
+		}
 	}
 	return h.StopProcess(ProcessName, grace)
 }
 
 // Kill ends the node's backend with SIGKILL, giving it no chance to close
-// its connections. Equivalent to: `kill -9 $(pidof httpd)`.
-func Kill(h *topo.Host) error { return h.StopProcess(ProcessName, 0) }
+// its connections; for nginx it returns once its workers are gone too.
+// Equivalent to: `kill -9 $(pidof httpd)`.
+func Kill(h *topo.Host) error {
+	pid, running, err := h.Process(ProcessName)
+	if err != nil {
+		return err
+	}
+	nginx := running && isNginx(h)
+	if err := h.StopProcess(ProcessName, 0); err != nil {
+		return err
+	}
+	if nginx {
+		if err := nginxGroupGone(pid, readyTimeout); err != nil {
+			return fmt.Errorf("kill nginx on %s: %w", h.Name(), err)
+		}
+	}
+	return nil
+}
 
 // Running tells whether the node's backend runs.
 func Running(h *topo.Host) (bool, error) {
@@ -106,9 +135,13 @@ func Running(h *topo.Host) (bool, error) {
 // ServiceOptions derives the backend a node runs in a lab: HTTP on every
 // TCP port the node serves as a real or sorry server (its RealServer.Port, else the
 // service's port or fwmark ports; 80 if there is none), UDP echo on every
-// UDP such port, and echo on 7 over TCP and UDP.
+// UDP such port, and echo on 7 over TCP and UDP. A node whose lab file
+// says `server: nginx` gets nginx on the HTTP ports and no echo.
 func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
 	opts := ServeOptions{Node: node, TCPEcho: []uint16{EchoPort}, UDPEcho: []uint16{EchoPort}}
+	if server := spec.ServerOf(node); server == topo.ServerNginx {
+		opts = ServeOptions{Node: node, Server: server}
+	}
 	for _, svc := range spec.Services {
 		for _, rs := range svc.Backends() {
 			if rs.Node != node {

@@ -23,6 +23,10 @@ type ServeOptions struct {
 	// Bind is the address to listen on; unset means 0.0.0.0, which also
 	// answers on a VIP held on lo or tunl0.
 	Bind netip.Addr
+	// Server is the program Start runs: topo.ServerBuiltin (this
+	// backend; also when empty) or topo.ServerNginx (Debian's nginx,
+	// serving HTTP only: no echo).
+	Server string
 }
 
 // Server is a backend whose sockets are open.

@@ -330,3 +330,113 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 })
 
 func ci() bool { return os.Getenv("CI") == "true" }
+
+// formatDir holds director's format goldens: what the real ipvsadm
+// printed (README.md there says how each was made).
+const formatDir = "../director/testdata/format/"
+
+// updateGoldens, set by LVSLAB_UPDATE_GOLDENS=1, makes the goldens spec
+// write the real ipvsadm's output to director/testdata/format instead of
+// comparing: the one way to regenerate them, and never from our output.
+var updateGoldens = os.Getenv("LVSLAB_UPDATE_GOLDENS") == "1"
+
+// expectGolden compares the real ipvsadm's output with the golden file
+// name, or writes it there when updating.
+func expectGolden(name, ipvsadmOut string) {
+	GinkgoHelper()
+	if updateGoldens {
+		Expect(os.WriteFile(formatDir+name+".golden", []byte(ipvsadmOut), 0o644)).To(Succeed())
+		record("golden", "%s written from ipvsadm's output", name)
+		return
+	}
+	expectMatchesGolden(name, ipvsadmOut)
+}
+
+// expectMatchesGolden fails with a (-golden +ipvsadm) diff when the real
+// ipvsadm printed something other than the golden file name.
+func expectMatchesGolden(name, ipvsadmOut string) {
+	GinkgoHelper()
+	want, err := os.ReadFile(formatDir + name + ".golden")
+	Expect(err).NotTo(HaveOccurred())
+	Expect(cmp.Diff(string(want), ipvsadmOut)).To(BeEmpty(), "%s.golden differs from the real ipvsadm's output (-golden +ipvsadm)", name)
+}
+
+// ipvsadmRestore programs a director's IPVS table from a rules file, as
+// ipvsadm-restore does. Equivalent to: `ip netns exec NS ipvsadm -R < FILE`.
+func ipvsadmRestore(h *topo.Host, file string) {
+	GinkgoHelper()
+	f, err := os.Open(file)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	cmd := h.Command(ctx(), "ipvsadm", "-R")
+	cmd.Stdin = f
+	out, err := cmd.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "ipvsadm -R < %s: %s", file, out)
+}
+
+// ipvsadmConns is what the real ipvsadm -Lnc prints for a connection
+// table given as the text of /proc/net/ip_vs_conn: ipvsadm reads that
+// file, so a private /proc (a tmpfs in a mount namespace of its own)
+// holding the fixture stands in for the kernel's. Equivalent to:
+// `ip netns exec NS unshare -m sh -c 'mount -t tmpfs none /proc; …;
+// ipvsadm -Lnc'`.
+func ipvsadmConns(h *topo.Host, fixture string) string {
+	GinkgoHelper()
+	f, err := os.Open(fixture)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	cmd := h.Command(ctx(), "unshare", "--mount", "--propagation", "private", "sh", "-c",
+		"mount -t tmpfs lvslab-proc /proc && mkdir /proc/net && cat > /proc/net/ip_vs_conn && exec ipvsadm -Lnc")
+	cmd.Stdin = f
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	Expect(err).NotTo(HaveOccurred(), "ipvsadm -Lnc on %s: %s", fixture, stderr.String())
+	return string(out)
+}
+
+var _ = Describe("director's format goldens", Label("director", "oracle"), func() {
+	It("are what the real ipvsadm prints, for the table our reading of the kernel formats alike (director/testdata/format)", func() {
+		lab := upNetwork("dr.yaml")
+		lvs := host(lab, "lvs")
+		for _, g := range []struct {
+			golden, rules string
+			args          []string
+			view          func(*director.Table) string
+		}{
+			{"basic.Ln", "basic.rules", []string{"-Ln"}, listView},
+			{"basic.stats", "basic.rules", []string{"-Ln", "--stats"}, statsView},
+			{"wrap.Ln", "wrap.rules", []string{"-Ln"}, listView},
+		} {
+			By("ipvsadm -R < " + g.rules + "; ipvsadm " + strings.Join(g.args, " ") + " is " + g.golden + ".golden")
+			ipvsadm(lvs.Namespace(), "-C")
+			ipvsadmRestore(lvs, formatDir+g.rules)
+			out := ipvsadm(lvs.Namespace(), g.args...)
+			expectGolden(g.golden, out)
+			Expect(g.view(snapshot(lvs))).To(Equal(out), "our reading of the table ipvsadm printed")
+		}
+		for _, name := range []string{"empty", "dr", "persistent", "ipv6"} {
+			By("ipvsadm -Lnc reading conn/" + name + ".txt as /proc/net/ip_vs_conn is " + name + ".Lnc.golden")
+			expectGolden(name+".Lnc", ipvsadmConns(lvs, "../director/testdata/conn/"+name+".txt"))
+		}
+	})
+
+	It("fail when the table ipvsadm prints is not the golden's (negative control for the golden oracle)", func() {
+		lab := upNetwork("dr.yaml")
+		lvs := host(lab, "lvs")
+		ipvsadmRestore(lvs, formatDir+"basic.rules")
+		expectMatchesGolden("basic.Ln", ipvsadm(lvs.Namespace(), "-Ln"))
+
+		By("ipvsadm -e gives 10.0.0.2:80 weight 3: the golden check must fail, naming it")
+		ipvsadm(lvs.Namespace(), "-e", "-t", "10.0.0.100:80", "-r", "10.0.0.2:80", "-g", "-w", "3")
+		failures := InterceptGomegaFailures(func() { expectMatchesGolden("basic.Ln", ipvsadm(lvs.Namespace(), "-Ln")) })
+		Expect(failures).To(HaveLen(1), "the golden check passed a different table")
+		Expect(failures[0]).To(ContainSubstring("10.0.0.2:80"))
+
+		By("a connection table other than the golden's fails too")
+		failures = InterceptGomegaFailures(func() {
+			expectMatchesGolden("dr.Lnc", ipvsadmConns(lvs, "../director/testdata/conn/persistent.txt"))
+		})
+		Expect(failures).To(HaveLen(1), "the golden check passed a different connection table")
+	})
+})

@@ -1,7 +1,12 @@
 package scenarios_test
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -45,6 +50,23 @@ func expectPersistentSplit(res *client.Result, sources []netip.Addr) {
 	Expect(count).To(Equal(map[string]int{"nginx171": len(sources) / 2, "nginx172": len(sources) / 2}))
 }
 
+// expectNginx checks that the node's real server is Debian's nginx (the
+// lab file's server: nginx), not lvslab's built-in backend: the
+// supervised process is nginx, and its pid file, in the lab's state,
+// names it.
+func expectNginx(h *topo.Host) {
+	GinkgoHelper()
+	pid, running, err := h.Process(realserver.ProcessName)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(running).To(BeTrue(), "no server runs on %s", h.Name())
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(strings.TrimSpace(string(comm))).To(Equal("nginx"), "%s's server", h.Name())
+	pidFile, err := os.ReadFile(filepath.Join(realserver.NginxDir(h.Lab, h.Name()), "nginx.pid"))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(strings.TrimSpace(string(pidFile))).To(Equal(strconv.Itoa(pid)))
+}
+
 var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yaml)", Label("keepalived", "failover", "health"), func() {
 	It("balances rr with -p 5 persistence, survives the master's stop and start, drops a stopped nginx and takes it back", func() {
 		spec := loadLab("lvs-nginx.yaml")
@@ -66,6 +88,9 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		rip171, rip172 := rs[0].RIP.String(), rs[1].RIP.String()
 		waitMaster(lab, vip, "lvs151", masterDown(advert, master.Priority)+10*time.Second)
 		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, 10*time.Second)
+		By("nginx171 and nginx172 run Debian's nginx (server: nginx in the lab file)")
+		expectNginx(host(lab, "nginx171"))
+		expectNginx(host(lab, "nginx172"))
 
 		By("1. www.lvs.com answers from 171 and 172 in turn; each client address sticks to one (-p 5)")
 		res := send(cli, "seed 000 step 1", client.Options{Target: target, Requests: 12, Sources: first})
@@ -100,10 +125,12 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		res = send(cli, "seed 000 step 4", client.Options{Target: target, Requests: 8, Sources: first})
 		Expect(res.Errors).To(BeEmpty())
 		Expect(res.Tally).To(Equal(map[string]int{"nginx172": 8}))
+		expectCurlAgrees(cli, target, res)
 
 		By("5. start nginx on 171 again: it is back, and new client addresses are dealt to both")
 		Expect(realserver.Start(host(lab, "nginx171"), realserver.ServiceOptions(spec, "nginx171"), lvslabBinary())).To(Succeed())
 		waitRealServers(dirs, target, map[string]int{rip171: 1, rip172: 1}, readdFormula(check)+10*time.Second)
+		expectNginx(host(lab, "nginx171"))
 		res = send(cli, "seed 000 step 5", client.Options{Target: target, Requests: 12, Sources: fresh})
 		expectPersistentSplit(res, fresh)
 	})

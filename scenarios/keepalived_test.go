@@ -415,7 +415,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				stopped = time.Now()
 				Expect(keepalived.Stop(lvs01)).To(Succeed())
 			})
-			adverts, _ := w.stop()
+			adverts, garps := w.stop()
+			w.expectTsharkAgrees(adverts, garps)
 
 			By("the capture holds lvs01's priority-0 advert, then lvs02's first advert about its skew later")
 			var zero []time.Time
@@ -449,6 +450,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			res := send(cli, "after failover", client.Options{Target: target, Requests: 10})
 			Expect(res.Errors).To(BeEmpty())
 			expectEvenSplit(res)
+			expectCurlAgrees(cli, target, res)
 		})
 
 		It("gives the VIP back to lvs01 when its keepalived starts again (preemption)", Label("failover"), func() {

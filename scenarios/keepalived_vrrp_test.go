@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/director/keepalived"
+	wireshark "github.com/lvslab/lvslab/internal/tshark"
 	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -27,6 +29,8 @@ import (
 // (broadcast) to every port, so the client's link sees them all.
 type vrrpWatch struct {
 	c *captures.Capture
+	// file is the pcap, once stopped.
+	file string
 }
 
 // watchVRRP starts capturing on the node's interface.
@@ -45,11 +49,27 @@ func (w *vrrpWatch) stop() ([]captures.Advert, []captures.GARP) {
 	files, err := w.c.Stop()
 	Expect(err).NotTo(HaveOccurred())
 	Expect(files).To(HaveLen(1))
+	w.file = files[0]
 	adverts, err := captures.VRRPAdverts(files[0])
 	Expect(err).NotTo(HaveOccurred())
 	garps, err := captures.GARPs(files[0])
 	Expect(err).NotTo(HaveOccurred())
 	return adverts, garps
+}
+
+// expectTsharkAgrees is the oracle of our VRRP decoding: on the stopped
+// capture, tshark finds the same adverts (time, source, VRID, priority,
+// interval, VIPs) and the same gratuitous ARPs as captures.VRRPAdverts
+// and captures.GARPs did (adverts, garps), with a (-tshark +ours) diff
+// when not. captures' TestTsharkDisagrees is its negative control.
+func (w *vrrpWatch) expectTsharkAgrees(adverts []captures.Advert, garps []captures.GARP) {
+	GinkgoHelper()
+	Expect(w.file).NotTo(BeEmpty(), "stop the capture first")
+	By("the oracle: tshark decodes the same VRRP adverts and gratuitous ARPs from " + filepath.Base(w.file))
+	d, err := wireshark.CompareVRRP(w.file, adverts, garps)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(d).To(BeEmpty(), "tshark disagrees with captures' decoding")
+	record("tshark oracle", "%d adverts and %d gratuitous ARPs, decoded alike by tshark and by us", len(adverts), len(garps))
 }
 
 // addressOf is a node's first address on its interface iface.

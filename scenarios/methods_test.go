@@ -67,6 +67,8 @@ var _ = Describe("LVS-NAT (seed 003 §4.1)", Label("nat"), func() {
 			g.Expect(director.FormatTable(t)).To(Equal(ipvsadm(lvs.Namespace(), "-Ln")))
 			g.Expect(director.FormatStats(t)).To(Equal(ipvsadm(lvs.Namespace(), "-Ln", "--stats")))
 		}).WithTimeout(6 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+
+		expectCurlAgrees(internet, vip, res)
 	})
 
 	It("fails when the real servers' gateway is not the director (negative control)", func() {
@@ -110,6 +112,8 @@ var _ = Describe("LVS-DR (seed 003 §4.3)", Label("dr"), func() {
 		By("our table equals ipvsadm -Ln in the director (oracle)")
 		lvs := host(lab, "lvs")
 		Expect(director.FormatTable(snapshot(lvs))).To(Equal(ipvsadm(lvs.Namespace(), "-Ln")))
+
+		expectCurlAgrees(host(lab, "client"), vip, res)
 	})
 
 	It("answers ARP for the VIP from the director only, with arp_ignore=1 / arp_announce=2 on the RS", func() {

@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl procps chromium; do
+for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl nginx procps chromium; do
   have "$pkg" || need+=("$pkg")
 done
 # The guest kernel is resolved through apt-cache (vm/provision.sh), which
@@ -22,6 +22,8 @@ fi
 echo "lvslab: deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# nginx: the labs run their own instances, inside their namespaces, with
+# configurations in /run/lvslab; the package's system service is not theirs.
 # tshark asks whether non-root users may capture; answer no, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

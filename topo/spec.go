@@ -156,6 +156,40 @@ type RealServer struct {
 	Weight *int       `yaml:"weight"`
 	Upper  uint32     `yaml:"upper"`
 	Lower  uint32     `yaml:"lower"`
+	// Server is the program that answers on the node: ServerBuiltin
+	// (lvslab's own backend; the default) or ServerNginx (Debian's nginx,
+	// HTTP only). A node runs one server, so every entry naming the node
+	// must agree.
+	Server string `yaml:"server"`
+}
+
+// Servers a real server may run (RealServer.Server).
+const (
+	// ServerBuiltin is lvslab's own backend (`lvslab serve`): HTTP with
+	// the node's name, the client's and the local address, and TCP and
+	// UDP echo.
+	ServerBuiltin = "builtin"
+	// ServerNginx is Debian's nginx serving a page that names the node.
+	ServerNginx = "nginx"
+)
+
+// Servers lists the values RealServer.Server takes.
+var Servers = []string{ServerBuiltin, ServerNginx}
+
+// ServerOf is the server node runs as a real or sorry server:
+// ServerBuiltin unless an entry for it says otherwise.
+func (s *Spec) ServerOf(node string) string {
+	for _, svc := range s.Services {
+		if svc == nil {
+			continue
+		}
+		for _, rs := range svc.Backends() {
+			if rs != nil && rs.Node == node && rs.Server != "" {
+				return rs.Server
+			}
+		}
+	}
+	return ServerBuiltin
 }
 
 // Check is a keepalived health checker for a service's real servers.

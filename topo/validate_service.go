@@ -60,6 +60,64 @@ func (v *validator) services() {
 			v.check(svc.Check, join(base, "check"))
 		}
 	}
+	v.serversAgree()
+}
+
+// server checks what a real or sorry server runs: a known server, and
+// nginx only for what it serves (HTTP over TCP).
+func (v *validator) server(svc *Service, rs *RealServer, rb string) {
+	switch rs.Server {
+	case "", ServerBuiltin:
+	case ServerNginx:
+		if svc.Protocol != "tcp" {
+			v.add(join(rb, "server"), "nginx serves HTTP over tcp, not %s: leave server out for the built-in backend", svc.Protocol)
+		}
+	default:
+		v.add(join(rb, "server"), "unknown server %q; want one of %s", rs.Server, strings.Join(Servers, ", "))
+	}
+}
+
+// serversAgree checks that the entries naming one node, in every
+// service, ask for the same server: a node runs one.
+func (v *validator) serversAgree() {
+	type entry struct{ server, path string }
+	first := map[string]entry{}
+	for i, svc := range v.s.Services {
+		if svc == nil {
+			continue
+		}
+		base := join("services", v.svcKeys[i])
+		keys := elemKeys(realServerNodes(svc.RealServers))
+		paths := make([]string, 0, len(keys)+1)
+		for _, k := range keys {
+			paths = append(paths, join(join(base, "realservers"), k))
+		}
+		paths = append(paths, join(base, "sorry_server"))
+		for j, rs := range svc.Backends() {
+			if rs == nil || rs.Node == "" {
+				continue
+			}
+			server := rs.Server
+			if server == "" {
+				server = ServerBuiltin
+			}
+			if !slices.Contains(Servers, server) {
+				continue // reported by server
+			}
+			e, seen := first[rs.Node]
+			if !seen {
+				first[rs.Node] = entry{server, paths[j]}
+				continue
+			}
+			if e.server != server {
+				p := join(paths[j], "server")
+				if rs.Server == "" {
+					p = paths[j]
+				}
+				v.add(p, "%s runs one server: this entry asks for %s, the one on line %d for %s", rs.Node, server, v.s.Line(e.path), e.server)
+			}
+		}
+	}
 }
 
 func (v *validator) serviceFields(svc *Service, base string) {
@@ -188,6 +246,7 @@ func (v *validator) backendNode(rs *RealServer, rb string) *Node {
 // backendPath checks what the forwarding method needs of a real or sorry
 // server: its port, its RIP, and how it reaches the directors.
 func (v *validator) backendPath(svc *Service, rs *RealServer, n *Node, rb string, dirs []*Node) {
+	v.server(svc, rs, rb)
 	if (svc.Forward == ForwardDR || svc.Forward == ForwardTUN) && rs.Port != svc.Port {
 		v.add(join(rb, "port"), "%s cannot change the port: real server port %d differs from service port %d", strings.ToUpper(string(svc.Forward)), rs.Port, svc.Port)
 	}
