@@ -140,12 +140,16 @@ func fontsFor(t *testing.T, ch rune) []string {
 	return files
 }
 
-// hideFonts writes a fontconfig file that loads the system's
-// configuration but rejects every font file with a glyph for one of
-// chars: with FONTCONFIG_FILE pointing at it, those characters have no
-// font. It returns the file's path.
+// hideFonts writes a fontconfig file that loads the configuration in
+// effect ($FONTCONFIG_FILE, else the system's) but rejects every font
+// file with a glyph for one of chars: with FONTCONFIG_FILE pointing at
+// it, those characters have no font. It returns the file's path.
 func hideFonts(t *testing.T, dir string, chars []rune) string {
 	t.Helper()
+	base := os.Getenv("FONTCONFIG_FILE")
+	if base == "" {
+		base = "/etc/fonts/fonts.conf"
+	}
 	var rejects strings.Builder
 	for _, ch := range chars {
 		for _, f := range fontsFor(t, ch) {
@@ -155,7 +159,7 @@ func hideFonts(t *testing.T, dir string, chars []rune) string {
 	conf := `<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig>
-  <include ignore_missing="no">/etc/fonts/fonts.conf</include>
+  <include ignore_missing="no">` + base + `</include>
   <selectfont>
     <rejectfont>
 ` + rejects.String() + `    </rejectfont>
