@@ -194,8 +194,10 @@ func (c *pollConn) opErr(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.local, Addr: c.remote, Err: err}
 }
 
-// Close closes the socket; a wait in another goroutine ends within
-// pollSlice.
+// Close closes the socket. It must not race a Read or Write (the
+// descriptor's number could be reused under them); to stop one from
+// another goroutine, move its deadline (SetDeadline(time.Now())), which
+// it sees within pollSlice, as Run does on cancellation.
 func (c *pollConn) Close() error {
 	if c.closed.Swap(true) {
 		return net.ErrClosed
