@@ -168,7 +168,7 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 	over := func() bool { return ctx.Err() != nil || !time.Now().Before(deadline) }
 	err := h.Do(func() error {
 		// Every socket is created on this thread, inside the node.
-		r := &runner{opts: opts, pool: map[netip.Addr]*conn{}, start: time.Now()}
+		r := newRunner(opts)
 		defer r.closeAll()
 		for i := 0; i < opts.Requests; i++ {
 			if i > 0 && opts.Interval > 0 {
@@ -225,6 +225,26 @@ type runner struct {
 	opts  Options
 	pool  map[netip.Addr]*conn
 	start time.Time
+	// req is the HTTP request, the same every time.
+	req []byte
+	// rd reads every connection that is not kept alive, one after the
+	// other, so that a request allocates no new buffer.
+	rd *bufio.Reader
+}
+
+func newRunner(opts Options) *runner {
+	connection := "close"
+	if opts.KeepAlive {
+		connection = "keep-alive"
+	}
+	return &runner{
+		opts:  opts,
+		pool:  map[netip.Addr]*conn{},
+		start: time.Now(),
+		req: []byte("GET / HTTP/1.1\r\nHost: " + HostHeader(opts.Target) +
+			"\r\nUser-Agent: lvslab-client\r\nAccept: */*\r\nConnection: " + connection + "\r\n\r\n"),
+		rd: bufio.NewReader(nil),
+	}
 }
 
 func (r *runner) closeAll() {

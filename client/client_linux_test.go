@@ -3,13 +3,16 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/realserver/rstest"
+	"github.com/lvslab/lvslab/topo"
 )
 
 func TestClient(t *testing.T) {
@@ -21,6 +24,8 @@ func TestClient(t *testing.T) {
 		})
 	}
 	web1 := rstest.RIP["web1"]
+	silent := netip.AddrPortFrom(rstest.RIP["web2"], 8080)
+	silentServer(t, rstest.Host(t, lab, "web2"), silent)
 	nowhere := netip.MustParseAddr("192.168.188.99") // on the segment, no host
 	tests := []struct {
 		name      string
@@ -91,6 +96,12 @@ func TestClient(t *testing.T) {
 		{
 			name:   "timeout",
 			opts:   client.Options{Target: netip.AddrPortFrom(nowhere, 80), Requests: 2, Timeout: 200 * time.Millisecond},
+			tally:  map[string]int{},
+			errors: map[string]int{client.Timeout: 2},
+		},
+		{
+			name:   "a server that never answers times out",
+			opts:   client.Options{Target: silent, Requests: 2, Timeout: 200 * time.Millisecond},
 			tally:  map[string]int{},
 			errors: map[string]int{client.Timeout: 2},
 		},
@@ -180,6 +191,58 @@ func TestClient(t *testing.T) {
 		}
 		if taken := time.Since(begin); taken > 500*time.Millisecond {
 			t.Errorf("cancelled run took %s", taken)
+		}
+	})
+
+	t.Run("cancel wakes a request waiting for its answer", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(100*time.Millisecond, cancel)
+		begin := time.Now()
+		res, err := client.Run(ctx, cl, client.Options{Target: silent, Requests: 1, Timeout: 5 * time.Second, Deadline: 10 * time.Second})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if res == nil || res.Sent != 1 {
+			t.Errorf("result %+v, want the one request in flight", res)
+		}
+		if taken := time.Since(begin); taken > 500*time.Millisecond {
+			t.Errorf("cancelled run took %s", taken)
+		}
+	})
+}
+
+// silentServer listens on addr inside h and accepts connections, but
+// never answers, until the test ends.
+func silentServer(t *testing.T, h *topo.Host, addr netip.AddrPort) {
+	t.Helper()
+	var ln net.Listener
+	if err := h.Do(func() (err error) {
+		ln, err = net.Listen("tcp4", addr.String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
 		}
 	})
 }

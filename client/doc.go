@@ -9,6 +9,12 @@
 // request may be bound to one of several source addresses, taken in turn,
 // for the documents' persistence and source-hash checks.
 //
+// The sockets are used with plain syscalls and poll(2) on that same thread
+// (pollConn), not through Go's network poller: a goroutine locked to its
+// thread pays two thread switches each time the poller wakes it, which
+// made a request on a new connection cost about twice wrk's CPU time.
+// `lvslab bench --client` measures the client against wrk natively.
+//
 // # What it reports
 //
 // A Result tallies replies by the first line of the answer — the real

@@ -65,46 +65,33 @@ func (r *runner) conn(ctx context.Context, src netip.Addr) (*conn, error) {
 	if c, ok := r.pool[src]; ok {
 		return c, nil
 	}
-	// No TCP keep-alive probes: every request is short, and setting them up
-	// costs syscalls per connection.
-	d := net.Dialer{Timeout: r.opts.Timeout, KeepAlive: -1}
 	network := "tcp"
 	if r.opts.Protocol == UDPEcho {
 		network = "udp"
-	}
-	if src.IsValid() {
-		if network == "udp" {
-			d.LocalAddr = &net.UDPAddr{IP: src.AsSlice()}
-		} else {
-			d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
-		}
 	}
 	if r.opts.Target.Addr().Is4() {
 		network += "4"
 	} else {
 		network += "6"
 	}
-	nc, err := d.DialContext(ctx, network, r.opts.Target.String())
+	// Plain syscalls on this thread, not the net package: see pollConn.
+	nc, err := dialPoll(ctx, network, src, r.opts.Target)
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{c: nc, rd: bufio.NewReader(nc)}
-	if r.opts.KeepAlive {
-		r.pool[src] = c
+	if !r.opts.KeepAlive {
+		r.rd.Reset(nc)
+		return &conn{c: nc, rd: r.rd}, nil
 	}
+	c := &conn{c: nc, rd: bufio.NewReader(nc)}
+	r.pool[src] = c
 	return c, nil
 }
 
 // http sends GET / and reads the backend's answer; keep tells whether the
 // connection may serve another request.
 func (r *runner) http(c *conn, ev *Event) (keep bool, err error) {
-	connection := "close"
-	if r.opts.KeepAlive {
-		connection = "keep-alive"
-	}
-	req := "GET / HTTP/1.1\r\nHost: " + HostHeader(r.opts.Target) +
-		"\r\nUser-Agent: lvslab-client\r\nAccept: */*\r\nConnection: " + connection + "\r\n\r\n"
-	if _, err := io.WriteString(c.c, req); err != nil {
+	if _, err := c.c.Write(r.req); err != nil {
 		return false, err
 	}
 	resp, err := http.ReadResponse(c.rd, nil)
@@ -207,6 +194,9 @@ func parseEcho(reply string, seq int, ev *Event) error {
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
+	if a == nil {
+		return netip.AddrPort{}
+	}
 	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
 		return netip.AddrPort{}

@@ -3,15 +3,18 @@ package reports_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/reports"
 )
 
@@ -35,6 +38,12 @@ func chromium(t *testing.T) string {
 // and stderr. Equivalent to: chromium --headless --no-sandbox … URL.
 func headless(t *testing.T, bin, profile, url string, extra ...string) (stdout, stderr string) {
 	t.Helper()
+	return headlessEnv(t, bin, profile, url, nil, extra...)
+}
+
+// headlessEnv is headless with env added to chromium's environment.
+func headlessEnv(t *testing.T, bin, profile, url string, env []string, extra ...string) (stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	args := append([]string{
@@ -43,6 +52,9 @@ func headless(t *testing.T, bin, profile, url string, extra ...string) (stdout, 
 		"--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
 	}, extra...)
 	cmd := exec.CommandContext(ctx, bin, append(args, url)...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -61,7 +73,9 @@ var (
 
 // TestBrowser opens the report of testdata/results.json in headless
 // chromium: the DOM has the summary table and non-empty SVG diagrams,
-// the console is clean, and the screenshot is not blank. Set
+// the console is clean, every character is drawn with a font (no .notdef
+// boxes: the documents' section names are Chinese), and the screenshot
+// is not blank. Set
 // REPORTS_SCREENSHOT=FILE to keep the screenshot.
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
@@ -119,6 +133,41 @@ func TestBrowser(t *testing.T) {
 		_, logs := headless(t, bin, filepath.Join(dir, "profile-bad"), "file://"+bad, "--dump-dom")
 		if !consoleError.MatchString(logs) {
 			t.Errorf("a page with an uncaught error logged nothing the check catches:\n%s", logs)
+		}
+	})
+	t.Run("glyphs", func(t *testing.T) {
+		if f := fontsFor(t, notdef); len(f) > 0 {
+			t.Fatalf("the probe's reference U+%X must have no font, but %v map it", notdef, f)
+		}
+		g := probeGlyphs(t, bin, dir, page)
+		if g.Checked == 0 {
+			t.Fatal("the glyph probe checked no character: the report has no non-ASCII text?")
+		}
+		var unfonted []string
+		for _, m := range g.Missing {
+			ch := []rune(m.Char)[0]
+			if len(fontsFor(t, ch)) == 0 {
+				if !slices.Contains(unfonted, m.Char) {
+					unfonted = append(unfonted, m.Char)
+				}
+				continue
+			}
+			t.Errorf("%q (U+%04X) drawn as a .notdef box in font %q, though fontconfig has a font for it", m.Char, ch, m.Font)
+		}
+		if len(unfonted) > 0 {
+			testutil.Gate(t, fmt.Sprintf("no font has %q: the report shows boxes (scripts/deps.sh installs fonts-wqy-microhei)", unfonted))
+		}
+	})
+	t.Run("glyphs negative control", func(t *testing.T) {
+		// The same probe with every font that has 一 hidden from
+		// chromium must report 一 missing.
+		const ch = '一'
+		conf := hideFonts(t, dir, []rune{ch})
+		g := probeGlyphs(t, bin, dir, page, "FONTCONFIG_FILE="+conf)
+		got := g.missingChars()
+		t.Logf("with the fonts for %q hidden: %d characters checked, missing %q", ch, g.Checked, got)
+		if !slices.Contains(got, string(ch)) {
+			t.Errorf("with the fonts for %q hidden (%s), the probe reported missing %q, want it among them", ch, conf, got)
 		}
 	})
 	t.Run("screenshot", func(t *testing.T) {

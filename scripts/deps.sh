@@ -4,7 +4,10 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl nginx procps chromium; do
+# fonts-wqy-microhei: a CJK font (1.6 MB, GB2312 and more), so that the
+# report's headless-Chromium check draws the documents' Chinese section
+# names (§一, §二 …) instead of boxes.
+for pkg in iproute2 keepalived ipvsadm nftables iputils-arping tcpdump tshark wrk curl nginx procps chromium fonts-wqy-microhei; do
   have "$pkg" || need+=("$pkg")
 done
 # The guest kernel is resolved through apt-cache (vm/provision.sh), which

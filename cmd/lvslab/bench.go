@@ -25,6 +25,7 @@ func newBenchCmd() *cobra.Command {
 	var settle time.Duration
 	var throughput bool
 	var duration time.Duration
+	var clientBench bool
 	cmd := &cobra.Command{
 		Use:   "bench [FILE...]",
 		Short: "Measure how fast labs go up and down",
@@ -41,11 +42,28 @@ With --throughput (needs IPVS: lvslab vm -- lvslab bench --throughput), it
 instead stands up each lab (default: labs/nat.yaml, dr.yaml, tun.yaml) and
 measures requests/s through the VIP and directly to a real server's RIP,
 with lvslab's client and with wrk, both opening a new connection per
-request, for --duration each.`,
+request, for --duration each. In a guest (lvslab vm) these figures are
+an emulated CPU's, not the host's.
+
+With --client (no IPVS needed: it runs natively at full speed), it builds
+a lab's network only (default labs/dr.yaml), starts the backend on one
+real server and measures requests/s to its RIP from the client node with
+lvslab's client and with wrk, alternating, --runs times (default 5) for
+--duration each (default 2s), and prints each run, the medians and
+ours/wrk.`,
 		Example: `  lvslab bench labs/*.yaml
   lvslab bench --runs 20 --baseline labs/dr.yaml labs/dr.yaml
-  lvslab vm -- lvslab bench --throughput --duration 5s`,
+  lvslab vm -- lvslab bench --throughput --duration 5s
+  lvslab bench --client --runs 5`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if clientBench {
+				file := clientFile
+				if len(args) > 0 {
+					file = args[0]
+				}
+				opts := clientOptions(runs, cmd.Flags().Changed("runs"), duration, cmd.Flags().Changed("duration"))
+				return benchClient(cmd.Context(), cmd.OutOrStdout(), file, opts)
+			}
 			if throughput {
 				return benchThroughput(cmd.Context(), cmd.OutOrStdout(), args, duration)
 			}
@@ -88,7 +106,8 @@ request, for --duration each.`,
 	cmd.Flags().BoolVar(&guest, "vm", false, "also time a guest boot (needs make deps)")
 	cmd.Flags().DurationVar(&settle, "settle", 250*time.Millisecond, "pause before each run")
 	cmd.Flags().BoolVar(&throughput, "throughput", false, "measure requests/s through each lab's VIP, ours vs wrk (needs IPVS)")
-	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput: how long each measurement runs")
+	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput or --client: how long each measurement runs")
+	cmd.Flags().BoolVar(&clientBench, "client", false, "measure lvslab's client against wrk to a real server's RIP, natively (no IPVS needed)")
 	hookFailover(cmd) // --failover: bench_failover.go
 	return cmd
 }

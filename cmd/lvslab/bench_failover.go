@@ -18,6 +18,7 @@ import (
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/internal/bench"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
@@ -140,7 +141,7 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 			backup = m
 		}
 	}
-	svc, err := httpService(spec)
+	svc, err := bench.HTTPService(spec)
 	if err != nil {
 		return err
 	}

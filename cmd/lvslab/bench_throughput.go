@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,13 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/bench"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
@@ -34,27 +31,12 @@ const throughputLab = "bench-tp-"
 // throughputRatio is the least ours/wrk the benchmark expects.
 const throughputRatio = 0.8
 
-// tpRate is one measurement: successful requests per second, and failures.
-type tpRate struct {
-	perSec float64
-	ok     int
-	failed int
-	kinds  map[string]int // failures by kind, ours only
-}
-
-func (r tpRate) String() string {
-	if r.ok == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(r.perSec, 'f', 0, 64)
-}
-
 // tpTarget is one place requests go to, and what each tool made of it.
 type tpTarget struct {
 	label string // "VIP 192.168.10.100:80", "RIP web1 …"
 	addr  netip.AddrPort
-	ours  tpRate
-	wrk   tpRate
+	ours  bench.Rate
+	wrk   bench.Rate
 }
 
 // benchThroughput stands up each lab in turn and measures requests/s
@@ -75,6 +57,7 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 	if len(files) == 0 {
 		files = throughputLabs
 	}
+	fmt.Fprintf(w, "requests/s through each method's VIP and to a RIP, %s\n", throughputWhere())
 	fmt.Fprintf(w, "%-6s %-32s %12s %12s %9s %18s   (%s each, new connection per request)\n",
 		"method", "target", "ours req/s", "wrk req/s", "ours/wrk", "vs direct (ours)", d)
 	var worst float64 = -1
@@ -93,11 +76,11 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 			failed = append(failed, err)
 			continue
 		}
-		direct := ts[len(ts)-1].ours.perSec
+		direct := ts[len(ts)-1].ours.PerSec
 		for _, t := range ts {
 			ratio := "-"
-			if t.wrk.perSec > 0 {
-				r := t.ours.perSec / t.wrk.perSec
+			if t.wrk.PerSec > 0 {
+				r := t.ours.PerSec / t.wrk.PerSec
 				ratio = fmt.Sprintf("%.2f", r)
 				if worst < 0 || r < worst {
 					worst = r
@@ -105,11 +88,11 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 			}
 			vsDirect := "-"
 			if direct > 0 {
-				vsDirect = fmt.Sprintf("%.2f", t.ours.perSec/direct)
+				vsDirect = fmt.Sprintf("%.2f", t.ours.PerSec/direct)
 			}
 			fmt.Fprintf(w, "%-6s %-32s %12s %12s %9s %18s", method, t.label, t.ours, t.wrk, ratio, vsDirect)
-			if t.ours.failed > 0 || t.wrk.failed > 0 {
-				fmt.Fprintf(w, "   (failed: ours %d %v, wrk %d)", t.ours.failed, t.ours.kinds, t.wrk.failed)
+			if t.ours.Failed > 0 || t.wrk.Failed > 0 {
+				fmt.Fprintf(w, "   (failed: ours %d %v, wrk %d)", t.ours.Failed, t.ours.Kinds, t.wrk.Failed)
 			}
 			fmt.Fprintln(w)
 		}
@@ -124,10 +107,19 @@ func benchThroughput(ctx context.Context, w io.Writer, files []string, d time.Du
 	return errors.Join(failed...)
 }
 
+// throughputWhere labels the figures: in lvslab's guest they are an
+// emulated CPU's, which slows the two tools unevenly.
+func throughputWhere() string {
+	if os.Getenv(vm.InVMEnv) == "1" {
+		return "EMULATED: in lvslab's guest (TCG unless KVM), not this host's speed; native client vs wrk: lvslab bench --client"
+	}
+	return "native (this host's kernel)"
+}
+
 // measureLab stands spec's lab up, measures its first TCP service's VIP
 // and its first real server's RIP, and tears the lab down.
 func measureLab(ctx context.Context, w io.Writer, spec *topo.Spec, d time.Duration) (topo.Forward, []*tpTarget, error) {
-	svc, err := httpService(spec)
+	svc, err := bench.HTTPService(spec)
 	if err != nil {
 		return "", nil, err
 	}
@@ -166,28 +158,17 @@ func measureLab(ctx context.Context, w io.Writer, spec *topo.Spec, d time.Durati
 	for _, t := range ts {
 		// Both tools first prove the path with a few requests, so that a
 		// broken lab fails loudly instead of printing zeros.
-		if err := tpWarmUp(ctx, h, t.addr); err != nil {
+		if err := bench.WarmUp(ctx, h, t.addr); err != nil {
 			return "", nil, fmt.Errorf("%s: %w", t.label, err)
 		}
-		if t.ours, err = measureOurs(ctx, h, t.addr, d); err != nil {
+		if t.ours, err = bench.Ours(ctx, h, t.addr, d); err != nil {
 			return "", nil, fmt.Errorf("%s: %w", t.label, err)
 		}
-		if t.wrk, err = measureWrk(ctx, h, t.addr, d); err != nil {
+		if t.wrk, err = bench.Wrk(ctx, h, t.addr, d); err != nil {
 			return "", nil, fmt.Errorf("%s: %w", t.label, err)
 		}
 	}
 	return svc.Forward, ts, nil
-}
-
-// httpService is the lab's first plain TCP service (no firewall mark, a
-// port, real servers), which the backends answer over HTTP.
-func httpService(spec *topo.Spec) (*topo.Service, error) {
-	for _, s := range spec.Services {
-		if s.FWMark == 0 && s.Port != 0 && s.Protocol == "tcp" && len(s.RealServers) > 0 {
-			return s, nil
-		}
-	}
-	return nil, errors.New("no TCP service with a port and real servers")
 }
 
 func tpFirstNode(spec *topo.Spec, role topo.Role) *topo.Node {
@@ -248,85 +229,4 @@ func directorOnSegment(spec *topo.Spec, cl *topo.Node, svc *topo.Service) (netip
 		}
 	}
 	return netip.Addr{}, errors.New("no route, and no director on the client's segment")
-}
-
-func tpWarmUp(ctx context.Context, h *topo.Host, addr netip.AddrPort) error {
-	res, err := client.Run(ctx, h, client.Options{Target: addr, Requests: 5, Deadline: 10 * time.Second})
-	if err != nil {
-		return err
-	}
-	if res.OK() != res.Sent {
-		return fmt.Errorf("warm-up: %d of %d requests failed: %v", res.Sent-res.OK(), res.Sent, res.Errors)
-	}
-	return nil
-}
-
-// measureOurs runs client.Run for d, one request at a time, each on a new
-// connection, and counts the replies. The run is bounded by d and by
-// client.MaxRequests.
-func measureOurs(ctx context.Context, h *topo.Host, addr netip.AddrPort, d time.Duration) (tpRate, error) {
-	start := time.Now()
-	res, err := client.Run(ctx, h, client.Options{Target: addr, Requests: client.MaxRequests, Deadline: d})
-	elapsed := time.Since(start)
-	if err != nil {
-		return tpRate{}, err
-	}
-	ok := res.OK()
-	return tpRate{perSec: float64(ok) / elapsed.Seconds(), ok: ok, failed: res.Sent - ok, kinds: res.Errors}, nil
-}
-
-// measureWrk runs wrk for d inside the client's namespace: one thread, one
-// connection at a time, and "Connection: close" so that, like our client,
-// it opens a new connection per request (the backend closes after its
-// reply when asked to). Equivalent to:
-// `ip netns exec LAB-client wrk -t1 -c1 -dD --latency -H 'Connection: close' http://ADDR/`.
-func measureWrk(ctx context.Context, h *topo.Host, addr netip.AddrPort, d time.Duration) (tpRate, error) {
-	ctx, cancel := context.WithTimeout(ctx, d+15*time.Second)
-	defer cancel()
-	url := "http://" + client.HostHeader(addr) + "/"
-	secs := strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second)))
-	out, err := h.Command(ctx, "wrk", "-t1", "-c1", "-d"+secs+"s", "--latency",
-		"-H", "Connection: close", url).CombinedOutput()
-	if err != nil {
-		return tpRate{}, fmt.Errorf("wrk: %w: %s", err, out)
-	}
-	return parseWrk(string(out))
-}
-
-// parseWrk reads wrk's summary: "Requests/sec: N", "R requests in …",
-// and the error lines ("Socket errors: connect A, read B, write C,
-// timeout D", "Non-2xx or 3xx responses: N").
-func parseWrk(out string) (tpRate, error) {
-	var r tpRate
-	found := false
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "Requests/sec:"):
-			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, "Requests/sec:")), 64)
-			if err != nil {
-				return tpRate{}, fmt.Errorf("parse wrk %q: %w", line, err)
-			}
-			r.perSec, found = v, true
-		case strings.Contains(line, " requests in "):
-			n, _, _ := strings.Cut(line, " ")
-			r.ok, _ = strconv.Atoi(n)
-		case strings.HasPrefix(line, "Socket errors:"):
-			for _, f := range strings.Split(strings.TrimPrefix(line, "Socket errors:"), ",") {
-				fs := strings.Fields(f)
-				if len(fs) == 2 {
-					n, _ := strconv.Atoi(fs[1])
-					r.failed += n
-				}
-			}
-		case strings.HasPrefix(line, "Non-2xx or 3xx responses:"):
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "Non-2xx or 3xx responses:")))
-			r.failed += n
-		}
-	}
-	if !found {
-		return tpRate{}, fmt.Errorf("no Requests/sec line in wrk's output: %s", out)
-	}
-	return r, nil
 }
