@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -256,13 +256,7 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 	})
 
 	It("marks http and https of the VIP with 3 in nftables and serves them as FWM 3 (seed 002)", Label("fwmark"), func() {
-		nft, err := exec.LookPath("nft")
-		if err != nil {
-			if ci() {
-				Fail("nft (package nftables) is not installed: the firewall-mark oracle needs it")
-			}
-			Skip("nft (package nftables) is not installed: it is the oracle for the firewall marks")
-		}
+		nft := testutil.NeedTool(GinkgoTB(), "nft", "it is the oracle for the firewall marks (package nftables)")
 		lab := upNetwork("fwmark.yaml")
 		lvs, client := host(lab, "director"), host(lab, "client")
 		web := service(lab, "web")
@@ -328,5 +322,3 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 		expectAgrees(lvs, listView, "-Ln")
 	})
 })
-
-func ci() bool { return os.Getenv("CI") == "true" }
