@@ -8,6 +8,7 @@ package scenarios_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -204,7 +205,12 @@ func hold(h *topo.Host, target netip.AddrPort) (*heldConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	DeferCleanup(c.Close)
+	DeferCleanup(func() error { // a spec may have closed it already
+		if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
 	hc := &heldConn{c: c, rd: bufio.NewReader(c)}
 	if hc.Server, err = hc.Ask(); err != nil {
 		return nil, err

@@ -10,7 +10,8 @@
 // Each rule names the kernel function it follows:
 //
 //	rr    ip_vs_rr.c    ip_vs_rr_schedule: the next available server after the last one
-//	wrr   ip_vs_wrr.c   ip_vs_wrr_schedule: a current weight stepping down by the weights' gcd
+//	wrr   ip_vs_wrr.c   ip_vs_wrr_schedule, ip_vs_wrr_dest_changed: a current weight stepping
+//	                    down by the weights' gcd, starting where the real servers' adds left it
 //	lc    ip_vs_lc.c    ip_vs_lc_schedule: least ip_vs_dest_conn_overhead, first of equals
 //	wlc   ip_vs_wlc.c   ip_vs_wlc_schedule: least overhead / weight, compared crosswise
 //	sed   ip_vs_sed.c   ip_vs_sed_schedule: least (active + 1) / weight

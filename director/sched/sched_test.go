@@ -68,10 +68,17 @@ func TestSequences(t *testing.T) {
 			[]string{"a", "b", "c", "a"}},
 		{"rr: a quiesced server is passed over", "rr", dests("a", 1, "b", 0, "c", 1), false, 4,
 			[]string{"a", "c", "a", "c"}},
-		{"wrr 3:1: cw starts at mw and steps down on passing the head", "wrr", dests("web2", 3, "web1", 1), false, 7,
-			[]string{"web2", "web2", "web1", "web2", "web2", "web2", "web1"}},
-		{"wrr 4:2: cw steps by the gcd, from mw = 4 - (2 - 1) = 3", "wrr", dests("a", 4, "b", 2), false, 6,
+		// web1 (1) added, then web2 (3): dest_changed leaves cw at 1, so
+		// the first pass takes both; then cw wraps to 3 and steps down.
+		{"wrr 3:1: cw from the adds, steps down on passing the end", "wrr", dests("web2", 3, "web1", 1), false, 7,
+			[]string{"web2", "web1", "web2", "web2", "web2", "web1", "web2"}},
+		// b (2) then a (4): di 2, mw = 4 - (2 - 1) = 3, cw = (1/2)*2 + 1 = 1.
+		{"wrr 4:2: cw steps by the gcd", "wrr", dests("a", 4, "b", 2), false, 6,
 			[]string{"a", "b", "a", "a", "b", "a"}},
+		{"wrr: a quiesced server never reaches cw >= 1", "wrr", dests("a", 1, "b", 0, "c", 1), false, 4,
+			[]string{"a", "c", "a", "c"}},
+		{"wrr: all quiesced, nothing", "wrr", dests("a", 0), false, 1,
+			[]string{""}},
 		{"lc: least active, first of equals, weights ignored", "lc", dests("b", 1, "a", 5), true, 4,
 			[]string{"b", "a", "b", "a"}},
 		{"lc: an inactive connection breaks the tie", "lc", dests("b", 1, "a", 1), false, 4,
