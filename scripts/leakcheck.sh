@@ -41,6 +41,7 @@ case ${1:-} in
 before)
   mkdir -p "$(dirname "$state")"
   snapshot > "$state"
+  rm -f "$guest_verdict.txt" "$guest_verdict.status" # a verdict of an earlier run
   ;;
 after)
   fail=0
