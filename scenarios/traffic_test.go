@@ -79,9 +79,13 @@ var schedSpecs = []schedSpec{
 		Steps: []step{holdN(2), release(1), holdN(2)},
 	},
 	{
-		Sched: "wrr", Title: "wrr with weights 1:3 gives 10/30 of 40 requests, in ip_vs_wrr_schedule's order",
+		Sched: "wrr", Title: "wrr with weights 1:3 gives 10/30 of 40 requests in ip_vs_wrr_schedule's order, and keeps its order when a held connection closes",
 		Setup: weights(1, 3),
-		Steps: []step{requestsN(40)},
+		// Over short requests wlc's least overhead per weight picks the
+		// very same sequence (the inactive counts play the part of cw);
+		// wrr ignores a connection closing, wlc sends the next one to the
+		// server it freed.
+		Steps: []step{requestsN(40), holdN(4), release(1), holdN(4)},
 	},
 	{
 		Sched: "lc", Title: "lc sends a new connection to the RS with the fewest active connections, whatever the weights (1:3)",
@@ -92,9 +96,11 @@ var schedSpecs = []schedSpec{
 		Steps: []step{holdN(4), release(3), holdN(1)},
 	},
 	{
-		Sched: "wlc", Title: "wlc weighs the held connections by weight (1:3)",
+		Sched: "wlc", Title: "wlc weighs the held connections by weight (1:3), and fills the place a closed one leaves",
 		Setup: weights(1, 3),
-		Steps: []step{holdN(7)},
+		// Held only, wlc's sequence is wrr's; closing web1's connection
+		// sends the next one there, where wrr goes on with web2.
+		Steps: []step{holdN(4), release(1), holdN(3)},
 	},
 	{
 		Sched: "sed", Title: "sed with weights 1,2,3 sends the first connection to the weight-3 server (seed 000's worked example)",
@@ -106,13 +112,15 @@ var schedSpecs = []schedSpec{
 		Steps: []step{holdN(6)},
 	},
 	{
-		Sched: "nq", Title: "nq with weights 1,2,3 gives every idle server a connection first, then goes as sed (seed 000)",
+		Sched: "nq", Title: "nq with weights 1,2,3 gives an idle server the next connection at once, else goes as sed (seed 000)",
 		Setup: func(spec *topo.Spec) []netip.Addr {
 			addRealServer(spec, "web2", "web3", "192.168.188.83/24", 3)
 			setWeights(spec, 1, 2, 3)
 			return nil
 		},
-		Steps: []step{holdN(6)},
+		// Held only, nq's first six are wrr's too; web1 idle again after
+		// its connection closes gets the next one at once.
+		Steps: []step{holdN(3), release(2), holdN(3)},
 	},
 	{
 		Sched: "fo", Title: "fo sends everything to the highest weight (1:3), held or not, from any source",
@@ -314,6 +322,10 @@ var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), 
 })
 
 var _ = Describe("Firewall marks (seed 002)", Label("fwmark"), func() {
+	// The claim here is the mark's: :80 and :443 are one service, so what
+	// sh does to a client holds for both ports. That sh is what the
+	// kernel runs is the sh spec's claim, with its swap control; with one
+	// client address, dh, mh or fo would also keep it on one RS.
 	It("sh keeps 80 and 443 of one client on one RS; after -E -s rr they alternate", func() {
 		lab := upLab("fwmark.yaml")
 		svc := lab.Spec.Services[0]
