@@ -240,22 +240,6 @@ func (hc *heldConn) Ask() (string, error) {
 	return strings.TrimSpace(server), nil
 }
 
-// holdAll holds n connections one after the other and returns who
-// answered each; "" (and the failure kind) for one that failed.
-func holdAll(h *topo.Host, target netip.AddrPort, n int) []string {
-	GinkgoHelper()
-	var got []string
-	for range n {
-		hc, err := hold(h, target)
-		if err != nil {
-			got = append(got, "!"+client.Classify(err))
-			continue
-		}
-		got = append(got, hc.Server)
-	}
-	return got
-}
-
 var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
 
 // arpAnswers sends ARP requests for ip from the node h's interface and

@@ -113,7 +113,9 @@ func TestCIPassesThrough(t *testing.T) {
 	if !slices.Contains(env, [2]string{"CI", "false"}) || slices.Contains(env, [2]string{"CI", "true"}) {
 		t.Errorf("Options.Env's CI=false must win: %v", env)
 	}
-	os.Unsetenv("CI")
+	if err := os.Unsetenv("CI"); err != nil {
+		t.Fatal(err)
+	}
 	if got := hostEnv(); len(got) != 0 {
 		t.Errorf("hostEnv() = %v with CI unset", got)
 	}

@@ -1,6 +1,7 @@
 package leakcheck_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +22,7 @@ func guestCheck(t *testing.T, mode string, env []string) (string, int) {
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		return string(out), ee.ExitCode()
 	}
 	if err != nil {
