@@ -46,7 +46,8 @@ down: build
 ## test: everything CI runs; with -k a lint failure still runs unit and
 ## scenarios, so one run shows every failure. The leak check runs even
 ## when something failed, and its verdict goes into the report; either
-## failure fails the target.
+## failure fails the target. It includes the guest's own leak check,
+## which scripts/scenarios.sh runs where the scenarios ran.
 test: deps build
 	bash scripts/leakcheck.sh before
 	@mkdir -p $(REPORTS); rc=0; $(MAKE) -k lint unit scenarios || rc=$$?; \

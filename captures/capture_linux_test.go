@@ -122,9 +122,7 @@ func TestCaptureTraceThroughRouter(t *testing.T) {
 	}
 
 	t.Run("tshark agrees", func(t *testing.T) {
-		if _, err := exec.LookPath("tshark"); err != nil {
-			testutil.Gate(t, "tshark is not installed (apt-get install tshark)")
-		}
+		testutil.NeedTool(t, "tshark", "it is the oracle of our decoder (apt-get install tshark)")
 		for _, h := range append(append([]captures.Hop{}, p.Request...), p.Reply...) {
 			for _, l := range h.Links {
 				file := filepath.Join(dir, l.FileName())

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lvslab/lvslab/captures"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -180,9 +181,7 @@ func TestCheckNeedsService(t *testing.T) {
 // TestTsharkAgrees decodes the DR director → RS frame with tshark, as an
 // independent oracle of our decoder.
 func TestTsharkAgrees(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed")
-	}
+	testutil.NeedTool(t, "tshark", "it is the oracle of our decoder (apt-get install tshark)")
 	p := tracePath(t, "dr", "dr", drFlow)
 	h := p.Request[2]
 	out, err := exec.Command("tshark", "-r", filepath.Join("testdata", "dr", "web1-eth0.pcap"),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -70,6 +71,7 @@ func hopInto(p *captures.Path, from, to string) captures.Hop {
 
 var _ = Describe("Packet paths", Label("capture"), func() {
 	It("DR: the director rewrites only the MACs; the RS answers from the VIP past the director (seed 003 §4.3)", Label("dr"), func() {
+		tshark := testutil.NeedTool(GinkgoTB(), "tshark", "it is the oracle of our decoding of the director → RS frame (apt-get install tshark)")
 		lab := upLab("dr.yaml")
 		p, dir := tracedRequest(lab, "client")
 
@@ -82,11 +84,8 @@ var _ = Describe("Packet paths", Label("capture"), func() {
 
 		By("tshark reads the director → RS frame as we do: destination MAC the RS's, destination IP the VIP")
 		out := hopInto(p, "lvs", p.Request[2].Receiver())
-		if _, err := exec.LookPath("tshark"); err != nil {
-			Skip("tshark is not installed")
-		}
 		file := filepath.Join(dir, out.To.FileName())
-		got, err := exec.Command("tshark", "-r", file,
+		got, err := exec.Command(tshark, "-r", file,
 			"-Y", fmt.Sprintf("ip.id == %d && tcp.flags.syn == 1 && tcp.flags.ack == 0", out.IPID),
 			"-T", "fields", "-e", "eth.dst", "-e", "ip.dst").Output()
 		Expect(err).NotTo(HaveOccurred())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/internal/demo"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -22,6 +23,7 @@ const demoGolden = "testdata/demo-nat-vs-dr.golden"
 
 var _ = Describe("The teaching demo", Label("demo", "capture"), func() {
 	It("prints NAT (seed 003 §4.1) and DR (seed 003 §4.3) side by side, the same every run", func() {
+		tshark := testutil.NeedTool(GinkgoTB(), "tshark", "the demo's pcaps are for Wireshark and tshark, and the spec reads one with it (apt-get install tshark)")
 		out := GinkgoT().TempDir()
 		res, err := demo.Run(ctx(), demo.Demos["nat-vs-dr"], demo.Options{
 			LabsDir: labsDir,
@@ -58,11 +60,9 @@ var _ = Describe("The teaching demo", Label("demo", "capture"), func() {
 		By("the pcaps are kept, one per link, and tshark reads them")
 		Expect(nat.Files).To(HaveLen(len(captures.AllLinks(nat.Spec))))
 		Expect(dr.Files).To(HaveLen(len(captures.AllLinks(dr.Spec))))
-		if _, err := exec.LookPath("tshark"); err == nil {
-			file := filepath.Join(dr.Dir, rs.To.FileName())
-			tout, err := exec.Command("tshark", "-r", file, "-c", "1").CombinedOutput()
-			Expect(err).NotTo(HaveOccurred(), string(tout))
-		}
+		file := filepath.Join(dr.Dir, rs.To.FileName())
+		tout, err := exec.Command(tshark, "-r", file, "-c", "1").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(tout))
 
 		By("the text is " + demoGolden + "'s")
 		if os.Getenv("LVSLAB_UPDATE_GOLDEN") == "1" {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -25,19 +26,13 @@ var (
 	connView  = func(t *director.Table) string { return director.FormatConns(t.Conns) }
 )
 
-// oracleDiff compares what we print with what ipvsadm prints in the
-// node's namespace: "" when they agree, else a (-ipvsadm +ours) diff.
-func oracleDiff(ours string, h *topo.Host, args ...string) string {
-	GinkgoHelper()
-	return cmp.Diff(ipvsadm(h.Namespace(), args...), ours)
-}
-
 // expectAgrees checks view of the director's table against `ipvsadm
 // ARGS`, line for line. Expiry timers and counters move while the two
 // tools read (ipvsadm takes ~0.1 s to start under TCG), so we read our
 // table just before and just after ipvsadm, and each of ipvsadm's lines
 // must equal the same line of one of our two reads. It tries a few times
-// before failing.
+// before failing (a gomega failure, so that the negative control can
+// intercept it).
 func expectAgrees(h *topo.Host, view func(*director.Table) string, args ...string) *director.Table {
 	GinkgoHelper()
 	var diff string
@@ -50,7 +45,7 @@ func expectAgrees(h *topo.Host, view func(*director.Table) string, args ...strin
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	Fail(fmt.Sprintf("ipvsadm %s disagrees with our table (-ipvsadm +ours):\n%s", strings.Join(args, " "), diff))
+	Expect(diff).To(BeEmpty(), "ipvsadm %s disagrees with our table (-ipvsadm +ours)", strings.Join(args, " "))
 	return nil
 }
 
@@ -256,13 +251,7 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 	})
 
 	It("marks http and https of the VIP with 3 in nftables and serves them as FWM 3 (seed 002)", Label("fwmark"), func() {
-		nft, err := exec.LookPath("nft")
-		if err != nil {
-			if ci() {
-				Fail("nft (package nftables) is not installed: the firewall-mark oracle needs it")
-			}
-			Skip("nft (package nftables) is not installed: it is the oracle for the firewall marks")
-		}
+		nft := testutil.NeedTool(GinkgoTB(), "nft", "it is the oracle for the firewall marks (package nftables)")
 		lab := upNetwork("fwmark.yaml")
 		lvs, client := host(lab, "director"), host(lab, "client")
 		web := service(lab, "web")
@@ -280,10 +269,13 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 		Expect(director.Mark(lvs, web)).To(Succeed())
 		Expect(strings.Count(inNode(lvs, nft, "list", "ruleset"), "meta mark set")).To(Equal(1))
 
-		By("SYNs to :80 and :443 of the VIP go through the FWM 3 service")
+		By("SYNs to :80 and :443 of the VIP go through the FWM 3 service; one to :22, sent first, is not marked and not scheduled")
+		knock(client, netip.MustParseAddrPort("172.16.0.99:22"), 1)
 		knock(client, netip.MustParseAddrPort("172.16.0.99:80"), 1)
 		knock(client, netip.MustParseAddrPort("172.16.0.99:443"), 1)
 		table := conns(lvs, 2, func(c director.Conn) bool { return c.Virtual.Addr().String() == "172.16.0.99" })
+		Expect(table.Conns).To(ContainElement(HaveField("Virtual", netip.MustParseAddrPort("172.16.0.99:80"))))
+		Expect(table.Conns).To(ContainElement(HaveField("Virtual", netip.MustParseAddrPort("172.16.0.99:443"))))
 		Expect(table.Conns).NotTo(ContainElement(HaveField("Virtual", netip.MustParseAddrPort("172.16.0.99:22"))))
 		Eventually(func() uint32 { return snapshot(lvs).Services[0].Service.Stats.Connections }).
 			WithTimeout(10*time.Second).WithPolling(500*time.Millisecond).Should(BeNumerically(">=", 2),
@@ -304,9 +296,22 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 
 		By("ipvsadm -a adds a real server our snapshot does not have")
 		ipvsadm(lvs.Namespace(), "-a", "-t", "192.168.188.100:80", "-r", "192.168.188.83:80", "-g")
-		diff := oracleDiff(director.FormatTable(stale), lvs, "-Ln")
-		Expect(diff).NotTo(BeEmpty(), "the comparison must fail on a different table")
-		Expect(diff).To(ContainSubstring("192.168.188.83:80"))
+
+		By("expectAgrees, the comparison every real check makes, fails on a view that prints the stale snapshot")
+		staleView := func(*director.Table) string { return director.FormatTable(stale) }
+		failures := InterceptGomegaFailures(func() { expectAgrees(lvs, staleView, "-Ln") })
+		Expect(failures).To(HaveLen(1), "expectAgrees must fail once, after its retries")
+		Expect(failures[0]).To(ContainSubstring("ipvsadm -Ln disagrees with our table"))
+		// (go-cmp varies its diff's layout on purpose, so the diff is not
+		// matched as text.)
+
+		By("and its line rule fails when a line differs from both reads, not only when the lengths differ")
+		fresh := director.FormatTable(snapshot(lvs))
+		oracle := ipvsadm(lvs.Namespace(), "-Ln")
+		Expect(bracketDiff(fresh, oracle, fresh)).To(BeEmpty())
+		changed := strings.Replace(fresh, "192.168.188.83:80", "192.168.188.84:80", 1)
+		Expect(bracketDiff(changed, oracle, changed)).NotTo(BeEmpty())
+		Expect(bracketDiff(changed, oracle, fresh)).To(BeEmpty(), "a line may match either read")
 
 		By("a fresh snapshot agrees again")
 		Expect(expectAgrees(lvs, listView, "-Ln").Services[0].Destinations).To(HaveLen(3))
@@ -328,8 +333,6 @@ var _ = Describe("A director's IPVS table", Label("director"), func() {
 		expectAgrees(lvs, listView, "-Ln")
 	})
 })
-
-func ci() bool { return os.Getenv("CI") == "true" }
 
 // formatDir holds director's format goldens: what the real ipvsadm
 // printed (README.md there says how each was made).

@@ -2,13 +2,13 @@ package scenarios_test
 
 // Helpers of the method and traffic specs: sending requests and printing
 // what they measured, changing a loaded lab file before it goes up,
-// holding connections open, asking who answers ARP, and a model of the
-// kernel's schedulers that the specs compute their expectations from.
+// holding connections open and asking who answers ARP. The specs compute
+// what a scheduler does from the model in director/sched.
 
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -205,7 +205,12 @@ func hold(h *topo.Host, target netip.AddrPort) (*heldConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	DeferCleanup(c.Close)
+	DeferCleanup(func() error { // a spec may have closed it already
+		if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
 	hc := &heldConn{c: c, rd: bufio.NewReader(c)}
 	if hc.Server, err = hc.Ask(); err != nil {
 		return nil, err
@@ -233,22 +238,6 @@ func (hc *heldConn) Ask() (string, error) {
 	}
 	server, _, _ := strings.Cut(string(body), "\n")
 	return strings.TrimSpace(server), nil
-}
-
-// holdAll holds n connections one after the other and returns who
-// answered each; "" (and the failure kind) for one that failed.
-func holdAll(h *topo.Host, target netip.AddrPort, n int) []string {
-	GinkgoHelper()
-	var got []string
-	for range n {
-		hc, err := hold(h, target)
-		if err != nil {
-			got = append(got, "!"+client.Classify(err))
-			continue
-		}
-		got = append(got, hc.Server)
-	}
-	return got
 }
 
 var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
@@ -280,184 +269,3 @@ func arpAnswers(h *topo.Host, iface string, ip netip.Addr) []string {
 
 // macOf is the MAC the builder gives a node's interface, as arping prints.
 func macOf(node, iface string) string { return strings.ToLower(topo.MAC(node, iface).String()) }
-
-// ---------------------------------------------------------------------
-// A model of the kernel's schedulers (net/netfilter/ipvs/ip_vs_*.c,
-// Linux 6.1), from which the specs compute what they expect.
-
-// kdest is one real server as a scheduler sees it.
-type kdest struct {
-	Node     string
-	Weight   int
-	Active   int
-	Inactive int
-}
-
-// kernelList is the service's real servers in the kernel's list order.
-// __ip_vs_update_dest adds a new real server at the head of the list
-// (list_add_rcu), so the order is the lab file's, reversed.
-func kernelList(svc *topo.Service) []*kdest {
-	var out []*kdest
-	for _, rs := range slices.Backward(svc.RealServers) {
-		w := topo.DefaultWeight
-		if rs.Weight != nil {
-			w = *rs.Weight
-		}
-		out = append(out, &kdest{Node: rs.Node, Weight: w})
-	}
-	return out
-}
-
-// overhead is ip_vs_dest_conn_overhead: (active << 8) + inactive.
-func (d *kdest) overhead() int64 { return int64(d.Active)<<8 + int64(d.Inactive) }
-
-// schedule picks a real server for a new connection as the named
-// scheduler does, given the servers' connection counts; nil when none is
-// available (the kernel then answers ICMP port unreachable).
-func schedule(sched string, list []*kdest) *kdest {
-	var least *kdest
-	switch sched {
-	case "lc": // least overhead, first of equals
-		for _, d := range list {
-			if d.Weight == 0 {
-				continue
-			}
-			if least == nil || d.overhead() < least.overhead() {
-				least = d
-			}
-		}
-	case "wlc", "sed": // least overhead/weight, compared crosswise
-		oh := (*kdest).overhead
-		if sched == "sed" {
-			oh = func(d *kdest) int64 { return int64(d.Active) + 1 }
-		}
-		for _, d := range list {
-			if d.Weight <= 0 {
-				continue
-			}
-			if least == nil || oh(least)*int64(d.Weight) > oh(d)*int64(least.Weight) {
-				least = d
-			}
-		}
-	case "nq": // an idle server at once, else as sed
-		for _, d := range list {
-			if d.Weight == 0 {
-				continue
-			}
-			if d.Active == 0 {
-				return d
-			}
-			if least == nil || int64(least.Active+1)*int64(d.Weight) > int64(d.Active+1)*int64(least.Weight) {
-				least = d
-			}
-		}
-	case "fo": // the highest weight, first of equals
-		for _, d := range list {
-			if d.Weight > 0 && (least == nil || d.Weight > least.Weight) {
-				least = d
-			}
-		}
-	case "ovf": // the highest weight whose active connections <= weight
-		for _, d := range list {
-			if d.Weight == 0 || d.Active > d.Weight {
-				continue
-			}
-			if least == nil || d.Weight > least.Weight {
-				least = d
-			}
-		}
-	default:
-		Fail("no model of scheduler " + sched)
-	}
-	return least
-}
-
-// holdSequence is who each of n held connections goes to, per the model:
-// each one stays active, raising its server's count.
-func holdSequence(sched string, list []*kdest, n int) []string {
-	var out []string
-	for range n {
-		d := schedule(sched, list)
-		if d == nil {
-			out = append(out, "!"+client.Refused)
-			continue
-		}
-		d.Active++
-		out = append(out, d.Node)
-	}
-	return out
-}
-
-// wrrSequence is ip_vs_wrr_schedule over n new connections: a current
-// weight cw that starts at 0, steps down by the weights' gcd after each
-// pass over the list and wraps to the largest weight.
-func wrrSequence(list []*kdest, n int) []string {
-	g, mw := 0, 0
-	for _, d := range list {
-		g = gcd(g, d.Weight)
-		mw = max(mw, d.Weight)
-	}
-	mw -= g - 1
-	cl, cw := -1, 0
-	var out []string
-	for len(out) < n {
-		cl++
-		if cl == len(list) {
-			cl = -1
-			if cw -= g; cw <= 0 {
-				cw = mw
-			}
-			continue
-		}
-		if list[cl].Weight >= cw {
-			out = append(out, list[cl].Node)
-		}
-	}
-	return out
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-// tally counts a sequence of servers.
-func tally(seq []string) map[string]int {
-	out := map[string]int{}
-	for _, s := range seq {
-		out[s]++
-	}
-	return out
-}
-
-// hash32 is the kernel's hash_32(val, 8): multiply by GOLDEN_RATIO_32,
-// keep the top 8 bits.
-func hash32(v uint32) int { return int((v * 0x61C88647) >> 24) }
-
-// shTarget is ip_vs_sh's choice for a client address: 256 buckets filled
-// by walking the list, each server taking weight consecutive buckets;
-// bucket = hash_32(ntohl(saddr)).
-func shTarget(list []*kdest, addr netip.Addr) string {
-	var buckets [256]string
-	p, count := 0, 0
-	for i := range buckets {
-		buckets[i] = list[p].Node
-		if count++; count >= list[p].Weight {
-			p, count = (p+1)%len(list), 0
-		}
-	}
-	return buckets[hash32(addrKey(addr))]
-}
-
-// dhTarget is ip_vs_dh's choice for a destination address: bucket i
-// holds the list's (i mod n)-th server.
-func dhTarget(list []*kdest, addr netip.Addr) string {
-	return list[hash32(addrKey(addr))%len(list)].Node
-}
-
-func addrKey(a netip.Addr) uint32 {
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
-}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +67,18 @@ var _ = Describe("IPVS schedulers", Label("sched", "director"), func() {
 			Expect(d.AddRealServer(&s, &rs2)).To(Succeed())
 		}
 		Expect(director.PlaceVIP(lvs, web)).To(Succeed())
+
+		By("ipvsadm -Ln lists each scheduler the kernel has, on its port")
+		Expect(programmed).NotTo(BeEmpty(), "this kernel must have IPVS schedulers")
+		listing := ipvsadm(lvs.Namespace(), "-Ln")
+		for i, sched := range topo.Schedulers {
+			line := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP  %s:%d %s\s*$`, regexp.QuoteMeta(web.VIP.String()), 8000+i, sched))
+			if slices.Contains(programmed, uint16(8000+i)) {
+				Expect(listing).To(MatchRegexp(line.String()), "scheduler %s is in the table", sched)
+			} else {
+				Expect(listing).NotTo(ContainSubstring(fmt.Sprintf(":%d ", 8000+i)), "scheduler %s was refused", sched)
+			}
+		}
 
 		By("ipvsadm -Ln and -Ln --stats agree with no traffic yet")
 		table := expectAllAgree(lvs)

@@ -10,14 +10,16 @@ import (
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/sched"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
 )
 
 // Traffic specs: what each scheduler, persistence and firewall marks do
 // to a stream of requests. Every expectation is computed from the
-// kernel's rule (the model in helpers_test.go, FACTS.md), not written
-// down as a tally. They run on the DR lab of seed 003 §4.3 (dr.yaml) and
+// kernel's rule (the model in director/sched, FACTS.md), not written
+// down as a tally; each scheduler spec has a swap control
+// (schedwork_test.go). They run on the DR lab of seed 003 §4.3 (dr.yaml) and
 // the firewall-mark lab of seed 002 (fwmark.yaml), changed before they go
 // up.
 
@@ -45,155 +47,118 @@ func holdOne(cl *topo.Host, vip netip.AddrPort, svc *topo.Service) (*heldConn, *
 	return nil, nil
 }
 
-var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Label("sched"), func() {
-	It("wrr with weights 1:3 gives exactly 100/300 of 400 requests", func() {
-		spec := drWith("wrr")
-		setWeights(spec, 1, 3)
-		lab := upSpec(spec, labup.Options{})
-		want := tally(wrrSequence(kernelList(spec.Services[0]), 400))
+// eightSources gives the client eight more addresses, 192.168.10.11-18,
+// and returns them: the source-hashing specs spread over them.
+func eightSources(spec *topo.Spec) []netip.Addr {
+	return addAddresses(spec, "client",
+		"192.168.10.11/24", "192.168.10.12/24", "192.168.10.13/24", "192.168.10.14/24",
+		"192.168.10.15/24", "192.168.10.16/24", "192.168.10.17/24", "192.168.10.18/24")
+}
 
-		By("400 requests from the client")
-		res := send(host(lab, "client"), "wrr 1:3", client.Options{Target: serviceVIP(spec), Requests: 400})
-		Expect(res.Errors).To(BeEmpty())
-		Expect(want).To(Equal(map[string]int{"web1": 100, "web2": 300}))
-		Expect(res.Tally).To(Equal(want))
-	})
+// weights returns a Setup that sets the real servers' weights, in file
+// order (web1, web2, …), with the client's own address as the source.
+func weights(ws ...int) func(*topo.Spec) []netip.Addr {
+	return func(spec *topo.Spec) []netip.Addr {
+		setWeights(spec, ws...)
+		return nil
+	}
+}
 
-	It("sh keeps each client address on one RS, spread over both", func() {
-		spec := drWith("sh")
-		sources := addAddresses(spec, "client",
-			"192.168.10.11/24", "192.168.10.12/24", "192.168.10.13/24", "192.168.10.14/24",
-			"192.168.10.15/24", "192.168.10.16/24", "192.168.10.17/24", "192.168.10.18/24")
-		lab := upSpec(spec, labup.Options{})
-		list := kernelList(spec.Services[0])
-
-		By("32 requests, 4 from each of 8 source addresses")
-		res := send(host(lab, "client"), "sh", client.Options{Target: serviceVIP(spec), Requests: 32, Sources: sources})
-		Expect(res.Errors).To(BeEmpty())
-
-		By("each source lands on the RS its hash bucket names, always the same one")
-		got := map[netip.Addr]map[string]int{}
-		for _, e := range res.Replies() {
-			if got[e.Source.Addr()] == nil {
-				got[e.Source.Addr()] = map[string]int{}
-			}
-			got[e.Source.Addr()][e.Server]++
-		}
-		used := map[string]bool{}
-		for _, src := range sources {
-			want := shTarget(list, src)
-			Expect(got[src]).To(Equal(map[string]int{want: 4}), "source %s", src)
-			used[want] = true
-		}
-		Expect(used).To(HaveLen(2), "the 8 sources spread over both real servers")
-		record("sh", "per source: %v", got)
-	})
-
-	It("dh sends every request for the VIP to the one RS the VIP hashes to", func() {
-		spec := drWith("dh")
-		lab := upSpec(spec, labup.Options{})
-		want := dhTarget(kernelList(spec.Services[0]), spec.Services[0].VIP)
-
-		res := send(host(lab, "client"), "dh", client.Options{Target: serviceVIP(spec), Requests: 10})
-		Expect(res.Tally).To(Equal(map[string]int{want: 10}))
-	})
-
-	It("lc sends a new connection to the RS with fewer held connections", func() {
-		spec := drWith("lc")
-		lab := upSpec(spec, labup.Options{})
-		cl, vip := host(lab, "client"), serviceVIP(spec)
-		list := kernelList(spec.Services[0])
-
-		By("holding 3 keep-alive connections open; each goes to the least loaded RS")
-		want := holdSequence("lc", list, 3)
-		Expect(holdAll(cl, vip, 3)).To(Equal(want))
-
-		By("a new request goes to the RS with fewer active connections")
-		next := schedule("lc", list).Node
-		res := send(cl, "lc", client.Options{Target: vip, Requests: 1})
-		Expect(servers(res)).To(Equal([]string{next}))
-		record("lc", "held %v, then %s", want, next)
-	})
-
-	It("wlc weighs the held connections by weight (1:3)", func() {
-		spec := drWith("wlc")
-		setWeights(spec, 1, 3)
-		lab := upSpec(spec, labup.Options{})
-		cl, vip := host(lab, "client"), serviceVIP(spec)
-		list := kernelList(spec.Services[0])
-
-		want := holdSequence("wlc", list, 6)
-		Expect(holdAll(cl, vip, 6)).To(Equal(want))
-		next := schedule("wlc", list).Node
-		res := send(cl, "wlc", client.Options{Target: vip, Requests: 1})
-		Expect(servers(res)).To(Equal([]string{next}))
-		record("wlc 1:3", "held %v, then %s", want, next)
-	})
-
-	for _, sched := range []string{"sed", "nq"} {
-		It(sched+" with weights 1,2,3 sends the first request to the weight-3 server (seed 000's worked example)", func() {
-			spec := drWith(sched)
+// The scheduler specs. The kernel's list is the file's order reversed:
+// [web2, web1] (and [web3, web2, web1] with a third server). Each
+// workload is chosen so that the model of every other modelled scheduler
+// predicts another sequence (TestSchedSpecsSeparate checks that without
+// root), and the swap control shows the kernel agrees, lblc and lblcr
+// included.
+var schedSpecs = []schedSpec{
+	{
+		Sched: "rr", Title: "rr gives each new connection to the next RS of the list, whatever the weights (1:3) and the load",
+		Setup: weights(1, 3),
+		// After web1's connection closes, lc, wlc and nq send the next
+		// one to web1 (fewer active); rr goes on to web2.
+		Steps: []step{holdN(2), release(1), holdN(2)},
+	},
+	{
+		Sched: "wrr", Title: "wrr with weights 1:3 gives 10/30 of 40 requests in ip_vs_wrr_schedule's order, and keeps its order when a held connection closes",
+		Setup: weights(1, 3),
+		// Over short requests wlc's least overhead per weight picks the
+		// very same sequence (the inactive counts play the part of cw);
+		// wrr ignores a connection closing, wlc sends the next one to the
+		// server it freed.
+		Steps: []step{requestsN(40), holdN(4), release(1), holdN(4)},
+	},
+	{
+		Sched: "lc", Title: "lc sends a new connection to the RS with the fewest active connections, whatever the weights (1:3)",
+		Setup: weights(1, 3),
+		// Four held connections alternate (wlc would give web2 three of
+		// four); closing the fourth (web1's) sends the fifth to web1,
+		// where rr would go on to web2.
+		Steps: []step{holdN(4), release(3), holdN(1)},
+	},
+	{
+		Sched: "wlc", Title: "wlc weighs the held connections by weight (1:3), and fills the place a closed one leaves",
+		Setup: weights(1, 3),
+		// Held only, wlc's sequence is wrr's; closing web1's connection
+		// sends the next one there, where wrr goes on with web2.
+		Steps: []step{holdN(4), release(1), holdN(3)},
+	},
+	{
+		Sched: "sed", Title: "sed with weights 1,2,3 sends the first connection to the weight-3 server (seed 000's worked example)",
+		Setup: func(spec *topo.Spec) []netip.Addr {
 			addRealServer(spec, "web2", "web3", "192.168.188.83/24", 3)
 			setWeights(spec, 1, 2, 3)
-			lab := upSpec(spec, labup.Options{})
-			cl, vip := host(lab, "client"), serviceVIP(spec)
-			list := kernelList(spec.Services[0])
+			return nil
+		},
+		Steps: []step{holdN(6)},
+	},
+	{
+		Sched: "nq", Title: "nq with weights 1,2,3 gives an idle server the next connection at once, else goes as sed (seed 000)",
+		Setup: func(spec *topo.Spec) []netip.Addr {
+			addRealServer(spec, "web2", "web3", "192.168.188.83/24", 3)
+			setWeights(spec, 1, 2, 3)
+			return nil
+		},
+		// Held only, nq's first six are wrr's too; web1 idle again after
+		// its connection closes gets the next one at once.
+		Steps: []step{holdN(3), release(2), holdN(3)},
+	},
+	{
+		Sched: "fo", Title: "fo sends everything to the highest weight (1:3), held or not, from any source",
+		Setup: func(spec *topo.Spec) []netip.Addr {
+			setWeights(spec, 1, 3)
+			return eightSources(spec)
+		},
+		// Six held connections tell it from sed, nq, ovf and lblc (which
+		// move on once web2 is loaded); eight sources from sh and mh
+		// (which send some of them to web1).
+		Steps: []step{holdN(6), requestsN(8)},
+	},
+	{
+		Sched: "ovf", Title: "ovf fills the highest weight up to its weight in active connections, then the next, then refuses",
+		Setup: weights(1, 2),
+		Steps: []step{holdN(6)},
+	},
+	{
+		Sched: "sh", Title: "sh keeps each client address on the RS its hash bucket names, spread over both",
+		Setup: eightSources,
+		Steps: []step{requestsN(32)},
+	},
+	{
+		Sched: "dh", Title: "dh sends every request for the VIP to the one RS the VIP hashes to, from any source",
+		Setup: eightSources,
+		Steps: []step{requestsN(16)},
+	},
+	{
+		Sched: "mh", Title: "mh keeps each client address on the RS its Maglev lookup entry names",
+		Setup: eightSources,
+		Steps: []step{requestsN(32)},
+	},
+}
 
-			want := holdSequence(sched, list, 6)
-			Expect(want[0]).To(Equal("web3"))
-			By("holding 6 connections: " + sched + "'s choice each time")
-			Expect(holdAll(cl, vip, 6)).To(Equal(want))
-			record(sched+" 1,2,3", "held %v", want)
-		})
+var _ = Describe("Schedulers (seed 000 scheduler list, seed 003 formulas)", Label("sched"), func() {
+	for _, w := range schedSpecs {
+		describeSchedSpec(w)
 	}
-
-	It("fo sends everything to the highest weight", func() {
-		spec := drWith("fo")
-		setWeights(spec, 1, 3)
-		lab := upSpec(spec, labup.Options{})
-		want := schedule("fo", kernelList(spec.Services[0])).Node
-		Expect(want).To(Equal("web2"))
-
-		res := send(host(lab, "client"), "fo", client.Options{Target: serviceVIP(spec), Requests: 10})
-		Expect(res.Tally).To(Equal(map[string]int{want: 10}))
-	})
-
-	It("ovf fills the highest weight up to its weight in active connections, then the next, then refuses", func() {
-		spec := drWith("ovf")
-		setWeights(spec, 1, 2)
-		lab := upSpec(spec, labup.Options{})
-		want := holdSequence("ovf", kernelList(spec.Services[0]), 6)
-		Expect(want[len(want)-1]).To(Equal("!" + client.Refused))
-
-		got := holdAll(host(lab, "client"), serviceVIP(spec), 6)
-		record("ovf 1:2", "held %v", got)
-		Expect(got).To(Equal(want))
-	})
-
-	It("mh keeps each client address on one RS, spread over both", func() {
-		spec := drWith("mh")
-		sources := addAddresses(spec, "client",
-			"192.168.10.11/24", "192.168.10.12/24", "192.168.10.13/24", "192.168.10.14/24",
-			"192.168.10.15/24", "192.168.10.16/24", "192.168.10.17/24", "192.168.10.18/24")
-		lab := upSpec(spec, labup.Options{})
-
-		res := send(host(lab, "client"), "mh", client.Options{Target: serviceVIP(spec), Requests: 24, Sources: sources})
-		Expect(res.Errors).To(BeEmpty())
-		got := map[netip.Addr]map[string]int{}
-		used := map[string]bool{}
-		for _, e := range res.Replies() {
-			if got[e.Source.Addr()] == nil {
-				got[e.Source.Addr()] = map[string]int{}
-			}
-			got[e.Source.Addr()][e.Server]++
-			used[e.Server] = true
-		}
-		for _, src := range sources {
-			Expect(got[src]).To(HaveLen(1), "source %s on one RS", src)
-		}
-		Expect(used).To(HaveLen(2))
-		record("mh", "per source: %v", got)
-	})
 
 	It("keeps an open connection to a weight-0 RS working and sends new ones elsewhere", func() {
 		spec := drWith("rr")
@@ -272,7 +237,7 @@ var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), 
 		lab := upSpec(spec, labup.Options{})
 		cl, lvs, vip := host(lab, "client"), host(lab, "lvs"), serviceVIP(spec)
 		clientAddr := netip.MustParseAddr("192.168.10.6")
-		rr := kernelList(spec.Services[0])
+		rr := sched.List(spec.Services[0])
 
 		By("shortening the FIN_WAIT timeout to 2 s (ipvsadm --set 900 2 300), so the template is freed soon")
 		ipvsadm(lvs.Namespace(), "--set", "900", "2", "300")
@@ -357,6 +322,10 @@ var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), 
 })
 
 var _ = Describe("Firewall marks (seed 002)", Label("fwmark"), func() {
+	// The claim here is the mark's: :80 and :443 are one service, so what
+	// sh does to a client holds for both ports. That sh is what the
+	// kernel runs is the sh spec's claim, with its swap control; with one
+	// client address, dh, mh or fo would also keep it on one RS.
 	It("sh keeps 80 and 443 of one client on one RS; after -E -s rr they alternate", func() {
 		lab := upLab("fwmark.yaml")
 		svc := lab.Spec.Services[0]
@@ -369,7 +338,9 @@ var _ = Describe("Firewall marks (seed 002)", Label("fwmark"), func() {
 		Expect(ipvsadm(dir.Namespace(), "-Ln")).To(ContainSubstring("FWM  3 sh"))
 
 		By("10 requests to :80 and 10 to :443 all go to the RS 172.16.0.67 hashes to")
-		want := shTarget(kernelList(svc), clientAddr)
+		sh, err := sched.New("sh", sched.List(svc))
+		Expect(err).NotTo(HaveOccurred())
+		want := sh.Schedule(sched.Conn{Client: clientAddr, VIP: svc.VIP}).Node
 		a := send(cl, "fwmark sh :80", client.Options{Target: http, Requests: 10})
 		b := send(cl, "fwmark sh :443", client.Options{Target: https, Requests: 10})
 		Expect(a.Tally).To(Equal(map[string]int{want: 10}))

@@ -29,11 +29,21 @@ if [ "${2:-}" = --inner ]; then
     ip link set lo up
     flags+=(-p)
   fi
+  # The leak check runs here too, where the labs ran: its verdict goes to
+  # $out/leakcheck-guest.{txt,status} for the report and make test.
+  guest_state=$(mktemp)
+  LEAKCHECK_FILE=$guest_state bash scripts/leakcheck.sh guest-before
   # shellcheck disable=SC2086
-  exec bin/ginkgo "${flags[@]}" ${SCENARIOS_FLAGS:-} scenarios/scenarios.test
+  bin/ginkgo "${flags[@]}" ${SCENARIOS_FLAGS:-} scenarios/scenarios.test
+  rc=$?
+  lc=0
+  LEAKCHECK_FILE=$guest_state bash scripts/leakcheck.sh guest-after > "$out/leakcheck-guest.txt" 2>&1 || lc=$?
+  echo "$lc" > "$out/leakcheck-guest.status"
+  cat "$out/leakcheck-guest.txt"
+  exit $rc
 fi
 mkdir -p "$out"
-rm -rf "$out/artifacts" "$out/results.json" "$out/index.html" "$out/junit.xml"
+rm -rf "$out/artifacts" "$out/results.json" "$out/index.html" "$out/junit.xml" "$out"/leakcheck-guest.*
 env=(-e LVSLAB_REPORTS="$out")
 [ -n "${SCENARIOS_FLAGS:-}" ] && env+=(-e SCENARIOS_FLAGS="$SCENARIOS_FLAGS")
 start=$(date +%s%N)
@@ -44,9 +54,18 @@ wall_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 mode=serial
 [ "$procs" -gt 1 ] && mode=parallel
 echo "scenarios: $mode ($procs processes): exit $rc in $((wall_ms / 1000)) s"
+leak=()
+if [ -f "$out/leakcheck-guest.status" ]; then
+  lc=$(cat "$out/leakcheck-guest.status")
+  leak=(--leak-check "$out/leakcheck-guest.txt" --leak-status "$lc")
+  [ "$lc" = 0 ] || { echo "scenarios: the leak check in the guest failed" >&2; [ $rc = 0 ] && rc=1; }
+else
+  echo "scenarios: no leak check verdict from the guest" >&2
+  [ $rc = 0 ] && rc=1
+fi
 if [ -f "$out/results.json" ]; then
   # More than one spec that needed a retry fails the run, green or not.
-  bin/lvslab report --dir "$out" --run "$mode:$procs:${wall_ms}ms" --max-retried 1 || { [ $rc = 0 ] && rc=1; }
+  bin/lvslab report --dir "$out" --run "$mode:$procs:${wall_ms}ms" --max-retried 1 "${leak[@]}" || { [ $rc = 0 ] && rc=1; }
 else
   echo "scenarios: no $out/results.json: the suite did not finish" >&2
   [ $rc = 0 ] && rc=1

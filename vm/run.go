@@ -27,7 +27,7 @@ type Options struct {
 	// Default: the current directory.
 	Dir string
 	// Env holds extra NAME=VALUE entries on top of PATH, HOME=/root, TERM
-	// (the host's) and LVSLAB_IN_VM=1.
+	// (the host's), LVSLAB_IN_VM=1 and the host's CI when set.
 	Env []string
 	// Stdin feeds the command's standard input; nil means /dev/null.
 	Stdin io.Reader
@@ -121,7 +121,7 @@ func boot(ctx context.Context, img Image, accel string, opts Options) (int, erro
 	if err != nil {
 		return -1, fmt.Errorf("find qemu: %w (run `make deps`)", err)
 	}
-	env, err := guestEnv(os.Getenv("TERM"), opts.Env)
+	env, err := guestEnv(os.Getenv("TERM"), append(hostEnv(), opts.Env...))
 	if err != nil {
 		return -1, err
 	}

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -14,6 +15,22 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // shellQuote quotes s for any POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// passThrough names the host's variables the guest's command gets as they
+// are, when set: CI, so that a test in the guest fails in CI where it
+// would only skip locally (internal/testutil.Gate).
+var passThrough = []string{"CI"}
+
+// hostEnv is the NAME=VALUE entries of passThrough set on the host.
+func hostEnv() []string {
+	var out []string
+	for _, k := range passThrough {
+		if v, ok := os.LookupEnv(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
 }
 
 // guestEnv is the command's environment: a fixed base (PATH, HOME, TERM,

@@ -1,7 +1,9 @@
 package vm
 
 import (
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,5 +91,32 @@ func TestConfigScript(t *testing.T) {
 	}
 	if want := "/w d/it's|tty|0"; string(out) != want {
 		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
+// TestCIPassesThrough: CI=true on the host reaches the guest's command,
+// so that a missing tool fails there as it would natively; Options.Env
+// still wins.
+func TestCIPassesThrough(t *testing.T) {
+	t.Setenv("CI", "true")
+	env, err := guestEnv("t", append(hostEnv(), "A=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(env, [2]string{"CI", "true"}) {
+		t.Errorf("guest environment %v has no CI=true", env)
+	}
+	env, err = guestEnv("t", append(hostEnv(), "CI=false"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(env, [2]string{"CI", "false"}) || slices.Contains(env, [2]string{"CI", "true"}) {
+		t.Errorf("Options.Env's CI=false must win: %v", env)
+	}
+	if err := os.Unsetenv("CI"); err != nil {
+		t.Fatal(err)
+	}
+	if got := hostEnv(); len(got) != 0 {
+		t.Errorf("hostEnv() = %v with CI unset", got)
 	}
 }

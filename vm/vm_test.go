@@ -4,30 +4,62 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/testutil"
 )
 
 // requireImage skips without a provisioned guest, except in CI, where the
 // guest must be there (a skip must never hide a regression).
-func requireImage(t *testing.T) {
+func requireImage(t testing.TB) {
 	t.Helper()
 	if _, err := FindImage(""); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("guest image required in CI: %v", err)
-		}
-		t.Skipf("guest image not provisioned (run `make deps`): %v", err)
+		testutil.Gate(t, fmt.Sprintf("guest image not provisioned (run `make deps`): %v", err))
 	}
 }
 
+// TestNeedsVM holds NeedsVM's netlink probe against what the kernel shows
+// in files: IPVS loaded (/proc/net/ip_vs), built in or shipped as a
+// module (modules.builtin, modules.dep) means no guest is needed; none
+// of them means one is.
 func TestNeedsVM(t *testing.T) {
 	need, err := NeedsVM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("NeedsVM() = %v", need)
+	has, why := kernelShowsIPVS(t)
+	t.Logf("NeedsVM() = %v; the kernel's files: %s", need, why)
+	if need == has {
+		t.Errorf("NeedsVM() = %v, but %s", need, why)
+	}
+}
+
+// kernelShowsIPVS reads whether the running kernel has IPVS from its
+// files, independently of the generic netlink probe.
+func kernelShowsIPVS(t *testing.T) (bool, string) {
+	t.Helper()
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		return true, "/proc/net/ip_vs exists (IPVS is loaded)"
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("/lib/modules", unix.ByteSliceToString(u.Release[:]))
+	for _, f := range []string{"modules.builtin", "modules.dep"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err == nil && strings.Contains(string(data), "/ip_vs.ko") {
+			return true, filepath.Join(dir, f) + " lists ip_vs.ko"
+		}
+	}
+	return false, "no /proc/net/ip_vs and no ip_vs.ko in " + dir
 }
 
 func TestRunGuest(t *testing.T) {
@@ -89,9 +121,7 @@ func TestRunNoImage(t *testing.T) {
 
 // BenchmarkBoot measures boot-to-command: a Run of `true`.
 func BenchmarkBoot(b *testing.B) {
-	if _, err := FindImage(""); err != nil {
-		b.Skipf("guest image not provisioned: %v", err)
-	}
+	requireImage(b)
 	for b.Loop() {
 		if _, err := BootTime(context.Background(), Options{Dir: b.TempDir()}); err != nil {
 			b.Fatal(err)

@@ -17,12 +17,8 @@ import (
 // node's, not this host's. keepalived must accept each file silently:
 // any diagnostic (an unknown keyword, a value it corrects) fails.
 func TestConfigTest(t *testing.T) {
-	if _, err := exec.LookPath(Binary()); err != nil {
-		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
-	}
-	if _, err := exec.LookPath("unshare"); err != nil {
-		testutil.Gate(t, "unshare (util-linux) is not installed")
-	}
+	testutil.NeedTool(t, Binary(), "the configuration test runs it (Debian: apt-get install keepalived)")
+	testutil.NeedTool(t, "unshare", "it gives keepalived a scratch namespace (util-linux)")
 	testutil.NeedNetns(t)
 	files := directors(t)
 	files = append(files, rendered{lab: "verbatim", node: "lvs (own file)", ifaces: []string{"eth0"}, golden: "testdata/labs/verbatim.conf"})
@@ -42,9 +38,7 @@ func TestConfigTest(t *testing.T) {
 }
 
 func TestConfigTestRejects(t *testing.T) {
-	if _, err := exec.LookPath(Binary()); err != nil {
-		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
-	}
+	testutil.NeedTool(t, Binary(), "the configuration test runs it (Debian: apt-get install keepalived)")
 	t.Run("missing file", func(t *testing.T) {
 		_, err := RunConfigTest(exec.Command(Binary(), ConfigTestArgv("testdata/nosuch.conf")[1:]...), "testdata/nosuch.conf")
 		if err == nil {

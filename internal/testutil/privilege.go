@@ -6,6 +6,7 @@ package testutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 
@@ -22,6 +23,19 @@ func Gate(t testing.TB, reason string) {
 		t.Fatalf("cannot run in CI: %s", reason)
 	}
 	t.Skip(reason)
+}
+
+// NeedTool returns the path of the program name, or gates t (skips
+// locally, fails in CI) saying why it is needed and how to install it.
+// Call it before the test asserts anything, so that a skip never follows
+// checks that ran.
+func NeedTool(t testing.TB, name, why string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Gate(t, fmt.Sprintf("%s is not installed: %s", name, why))
+	}
+	return path
 }
 
 // NeedNetns gates a test on being able to create network namespaces. It
