@@ -1,7 +1,6 @@
 package captures_test
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,9 +14,7 @@ import (
 // decoding: skipped locally without it, a failure in CI.
 func needTshark(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		testutil.Gate(t, wireshark.ErrMissing.Error())
-	}
+	testutil.NeedTool(t, "tshark", wireshark.ErrMissing.Error())
 }
 
 // oraclePcaps are the golden pcaps the tshark oracle reads: the VRRP

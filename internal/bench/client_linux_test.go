@@ -43,9 +43,7 @@ func TestMain(m *testing.M) {
 // ratio is logged, not checked: this test runs on a shared machine.
 func TestClient(t *testing.T) {
 	testutil.NeedNetns(t)
-	if _, err := exec.LookPath("wrk"); err != nil {
-		testutil.Gate(t, "wrk is not installed (scripts/deps.sh installs it)")
-	}
+	testutil.NeedTool(t, "wrk", "it is what our client is measured against (scripts/deps.sh installs it)")
 	spec, err := topo.Load("../../labs/dr.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package labup
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +39,7 @@ func TestReadyString(t *testing.T) {
 // which needs IPVS).
 func startKeepalived(t *testing.T, lab *topo.Lab) {
 	t.Helper()
-	if _, err := exec.LookPath(keepalived.Binary()); err != nil {
-		testutil.Gate(t, "no keepalived (make deps): "+err.Error())
-	}
+	testutil.NeedTool(t, keepalived.Binary(), "it runs the lab's VRRP (make deps)")
 	for _, h := range lab.Hosts() {
 		if keepalived.Manages(lab.Spec, h.Name()) {
 			if err := keepalived.StartNode(lab, h); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,9 +128,7 @@ func checkGolden(t *testing.T, golden, got string) {
 // namespace), the seed's nb_get_retry is reported at its line, and
 // keepalived confirms several rules in its own words.
 func TestConfigTest(t *testing.T) {
-	if _, err := exec.LookPath(keepalived.Binary()); err != nil {
-		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
-	}
+	testutil.NeedTool(t, keepalived.Binary(), "lint runs its --config-test (Debian: apt-get install keepalived)")
 	testutil.NeedNetns(t)
 	tests := []struct {
 		name, path, id, want string

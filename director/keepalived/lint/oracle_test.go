@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -23,9 +22,7 @@ import (
 // parser reports an unknown block once and reads non-breaking spaces as
 // spaces once reported, keepalived reports every line.
 func TestUnknownKeywordsAgree(t *testing.T) {
-	if _, err := exec.LookPath(keepalived.Binary()); err != nil {
-		testutil.Gate(t, "keepalived is not installed (Debian: apt-get install keepalived)")
-	}
+	testutil.NeedTool(t, keepalived.Binary(), "its --config-test is the oracle of the parser's grammar (Debian: apt-get install keepalived)")
 	testutil.NeedNetns(t)
 	var files []string
 	for _, p := range []string{"../conf/testdata/*/*.conf*", "testdata/rules/*/*.conf"} {
