@@ -2,6 +2,7 @@ package director
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,11 @@ import (
 
 	"github.com/lvslab/lvslab/topo"
 )
+
+// updateParsed rewrites the golden descriptions of what ParseSave read
+// (testdata/save/*.parsed.golden): our own reading, never the dumps,
+// which only the real ipvsadm writes (gen.sh).
+var updateParsed = flag.Bool("update-parsed", false, "rewrite testdata/save/*.parsed.golden")
 
 // TestParseSaveOracle parses dumps written by the real ipvsadm 1.31
 // (ipvsadm -Sn in the guest kernel; testdata/save/gen.sh) and prints
@@ -40,14 +46,14 @@ func TestParseSaveOracle(t *testing.T) {
 			}
 			golden := filepath.Join("testdata", "save", name+".parsed.golden")
 			got := describeSaved(svcs)
-			if *update {
+			if *updateParsed {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
+				t.Fatalf("%v (run go test -update-parsed to create it)", err)
 			}
 			if diff := cmp.Diff(string(want), got); diff != "" {
 				t.Errorf("parsed %s (-want +got):\n%s", path, diff)
