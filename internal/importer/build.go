@@ -47,11 +47,11 @@ type service struct {
 }
 
 type rsIn struct {
-	addr          netip.Addr
-	port          uint16
-	weight        int
-	upper, lower  uint32
-	pos           string
+	addr         netip.Addr
+	port         uint16
+	weight       int
+	upper, lower uint32
+	pos          string
 }
 
 // rsNode is one real server host.

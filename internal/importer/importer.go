@@ -78,7 +78,7 @@ func (e *OutOfScope) Error() string {
 type source struct {
 	path string // as given
 	data []byte
-	cfg  *conf.Config            // a keepalived.conf
+	cfg  *conf.Config             // a keepalived.conf
 	save []*director.SavedService // an ipvsadm-save dump
 	// peerOf is the file a --peer copy was made from.
 	peerOf string
