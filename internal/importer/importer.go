@@ -253,6 +253,10 @@ func makePeer(s *source, prio int) (*source, error) {
 		}
 	}
 	for i, text := range insert {
+		// After the line that opens the block (the { may be on the next).
+		for i < len(lines)-1 && !strings.Contains(lines[i], "{") {
+			i++
+		}
 		lines[i] += text
 	}
 	data := []byte(strings.Join(lines, "\n"))

@@ -297,7 +297,13 @@ func (b *builder) writeVRRP(w *yw) {
 			w.line(2, "auth: {type: %s, pass: %s}", in.Auth.Type, q(in.Auth.Pass))
 		}
 		var vips []string
+		seen := map[netip.Addr]bool{}
 		for _, vip := range in.VIPs {
+			if seen[vip.Prefix.Addr()] {
+				w.comment(2, fmt.Sprintf("%s: %s is written twice; listed once (the kernel holds an address once on an interface)", vip.Pos, vip.Prefix.Addr()))
+				continue
+			}
+			seen[vip.Prefix.Addr()] = true
 			if vip.Prefix.Bits() == 32 {
 				vips = append(vips, vip.Prefix.Addr().String())
 			} else {
