@@ -349,6 +349,14 @@ func (b *builder) caveatsOf() {
 					prog(rs.Block.At("notify_down"), "notify_down", rs.NotifyDown)
 				}
 				for _, c := range rs.Checks {
+					for _, u := range c.URLs {
+						if u.Digest != "" {
+							add(u.Pos, "HTTP_GET url %s digest %s: the lab's backend answers with its name and the connection's addresses, whose MD5 is never this, so keepalived takes real server %s out (and puts in the sorry server, if any)", u.Path, u.Digest, rs.Addr)
+						}
+						if u.StatusCode != 0 && u.StatusCode != 200 {
+							add(u.Pos, "HTTP_GET url %s status_code %d: the lab's backend answers 200, so keepalived takes real server %s out", u.Path, u.StatusCode, rs.Addr)
+						}
+					}
 					if c.MiscPath != "" {
 						prog(c.Block.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
 					}
