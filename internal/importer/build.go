@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -289,81 +290,121 @@ func (b *builder) collectVRRP() {
 	}
 }
 
+type caveat struct {
+	pos  conf.Pos
+	text string
+}
+
 // caveatsOf lists what cannot run in the lab as written.
 func (b *builder) caveatsOf() {
 	for _, d := range b.dirs {
-		s := d.src
-		if s.cfg == nil || s.peerOf != "" {
-			continue
+		if d.src.cfg != nil && d.src.peerOf == "" {
+			b.caveatsOfFile(d.src)
 		}
-		add := func(p conf.Pos, format string, args ...any) {
-			b.caveats = append(b.caveats, p.String()+": "+fmt.Sprintf(format, args...))
-		}
-		prog := func(p conf.Pos, what, cmd string) {
-			path := strings.Trim(strings.Fields(cmd + " x")[0], `"'`)
-			if !strings.HasPrefix(path, "/") {
-				add(p, "%s %q is not an absolute path: keepalived's script security refuses it, so it never runs in the lab", what, cmd)
-				return
+	}
+}
+
+// caveatsOfFile lists what in s cannot run in the lab as written, by file
+// (in the order read) and line.
+func (b *builder) caveatsOfFile(s *source) {
+	var list []caveat
+	add := func(p conf.Pos, format string, args ...any) {
+		list = append(list, caveat{p, p.String() + ": " + fmt.Sprintf(format, args...)})
+	}
+	defer func() {
+		// By file, in the order read, and line.
+		slices.SortStableFunc(list, func(x, y caveat) int {
+			if c := cmp.Compare(slices.Index(s.cfg.Files, x.pos.File), slices.Index(s.cfg.Files, y.pos.File)); c != 0 {
+				return c
 			}
-			if !b.opt.Exists(path) {
-				add(p, "%s %s does not exist on this host: keepalived disables it, so in the lab it never runs (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, path)
-				return
-			}
-			add(p, "%s %s exists on this host and runs there, as root, in the director's network namespace: make sure it changes nothing outside the lab", what, path)
+			return cmp.Compare(x.pos.Line, y.pos.Line)
+		})
+		for _, c := range list {
+			b.caveats = append(b.caveats, c.text)
 		}
-		for _, dg := range s.cfg.Diagnostics {
-			switch {
-			case dg.Key == conf.KeyIncludeMissing:
-				add(dg.Pos, "include matches no file: keepalived reads on without it, as the lab does")
-			case strings.HasPrefix(dg.Msg, "smtp_server:"):
-				add(dg.Pos, "smtp_server: the lab has no mail server; keepalived's SMTP alerts fail quietly")
-			}
+	}()
+	prog := func(p conf.Pos, what, cmd string) {
+		name := strings.Trim(strings.Fields(cmd + " x")[0], `"'`)
+		path, found := b.lookPath(name)
+		switch {
+		case strings.ContainsAny(name, "<>|;&$`"):
+			add(p, "%s %q is shell syntax, which keepalived does not run (it execs the program): it fails in the lab as in production", what, cmd)
+		case !found:
+			add(p, "%s %s is not on this host: keepalived disables it, so in the lab it never runs (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, name)
+		default:
+			add(p, "%s %s runs on this host, as root, in the director's network namespace but with the host's files and processes: make sure it changes nothing outside the lab and does not test the host instead", what, path)
 		}
-		if len(s.cfg.Files) > 1 {
-			add(conf.Pos{File: s.path}, "includes %s: the lab runs keepalived on a copy of %s in the lab's state directory, so a relative include resolves there; give the lab absolute include paths", strings.Join(s.cfg.Files[1:], ", "), s.path)
+	}
+	for _, dg := range s.cfg.Diagnostics {
+		switch {
+		case dg.Key == conf.KeyIncludeMissing:
+			add(dg.Pos, "include matches no file: keepalived reads on without it, as the lab does")
+		case strings.HasPrefix(dg.Msg, "smtp_server:"):
+			add(dg.Pos, "smtp_server: the lab has no mail server; keepalived's SMTP alerts fail quietly")
 		}
-		for _, sc := range s.cfg.Scripts {
-			if sc.Script != "" {
-				prog(sc.Block.At("script"), "vrrp_script "+sc.Name+" script", sc.Script)
-			}
+	}
+	if len(s.cfg.Files) > 1 {
+		add(conf.Pos{File: s.path}, "includes %s: the lab runs keepalived on a copy of %s in the lab's state directory, so a relative include resolves there; give the lab absolute include paths", strings.Join(s.cfg.Files[1:], ", "), s.path)
+	}
+	for _, sc := range s.cfg.Scripts {
+		if sc.Script != "" {
+			prog(sc.Block.At("script"), "vrrp_script "+sc.Name+" script", sc.Script)
 		}
-		for _, in := range s.cfg.Instances {
-			for _, k := range sortedKeys(in.Notify) {
-				prog(in.Block.At(k), k, in.Notify[k])
-			}
-			if in.SMTPAlert {
-				add(in.Block.At("smtp_alert"), "smtp_alert: the lab has no mail server; the alert fails quietly")
-			}
+	}
+	for _, in := range s.cfg.Instances {
+		for _, k := range sortedKeys(in.Notify) {
+			prog(in.Block.At(k), k, in.Notify[k])
 		}
-		for _, g := range s.cfg.SyncGroups {
-			for _, k := range sortedKeys(g.Notify) {
-				prog(g.Block.At(k), k, g.Notify[k])
-			}
+		if in.SMTPAlert {
+			add(in.Block.At("smtp_alert"), "smtp_alert: the lab has no mail server; the alert fails quietly")
 		}
-		for _, vs := range s.cfg.Services {
-			for _, rs := range vs.RealServers {
-				if rs.NotifyUp != "" {
-					prog(rs.Block.At("notify_up"), "notify_up", rs.NotifyUp)
-				}
-				if rs.NotifyDown != "" {
-					prog(rs.Block.At("notify_down"), "notify_down", rs.NotifyDown)
-				}
-				for _, c := range rs.Checks {
-					for _, u := range c.URLs {
-						if u.Digest != "" {
-							add(u.Pos, "HTTP_GET url %s digest %s: the lab's backend answers with its name and the connection's addresses, whose MD5 is never this, so keepalived takes real server %s out (and puts in the sorry server, if any)", u.Path, u.Digest, rs.Addr)
-						}
-						if u.StatusCode != 0 && u.StatusCode != 200 {
-							add(u.Pos, "HTTP_GET url %s status_code %d: the lab's backend answers 200, so keepalived takes real server %s out", u.Path, u.StatusCode, rs.Addr)
-						}
+	}
+	for _, g := range s.cfg.SyncGroups {
+		for _, k := range sortedKeys(g.Notify) {
+			prog(g.Block.At(k), k, g.Notify[k])
+		}
+	}
+	for _, vs := range s.cfg.Services {
+		for _, rs := range vs.RealServers {
+			if rs.NotifyUp != "" {
+				prog(rs.Block.At("notify_up"), "notify_up", rs.NotifyUp)
+			}
+			if rs.NotifyDown != "" {
+				prog(rs.Block.At("notify_down"), "notify_down", rs.NotifyDown)
+			}
+			for _, c := range rs.Checks {
+				for _, u := range c.URLs {
+					if u.Digest != "" {
+						add(u.Pos, "HTTP_GET url %s digest %s: the lab's backend answers with its name and the connection's addresses, whose MD5 is never this, so keepalived takes real server %s out (and puts in the sorry server, if any)", u.Path, u.Digest, rs.Addr)
 					}
-					if c.MiscPath != "" {
-						prog(c.Block.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
+					if u.StatusCode != 0 && u.StatusCode != 200 {
+						add(u.Pos, "HTTP_GET url %s status_code %d: the lab's backend answers 200, so keepalived takes real server %s out", u.Path, u.StatusCode, rs.Addr)
 					}
+				}
+				if c.MiscPath != "" {
+					prog(c.Block.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
 				}
 			}
 		}
 	}
+}
+
+// searchPath is where keepalived finds a program named without a path
+// (the PATH systemd gives it).
+var searchPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// lookPath is the program keepalived would run for name, and whether
+// there is one.
+func (b *builder) lookPath(name string) (string, bool) {
+	if strings.HasPrefix(name, "/") {
+		return name, b.opt.Exists(name)
+	}
+	for _, d := range searchPath {
+		if p := d + "/" + name; b.opt.Exists(p) {
+			return p, true
+		}
+	}
+	return name, false
 }
 
 func sortedKeys(m map[string]string) []string {
