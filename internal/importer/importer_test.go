@@ -72,6 +72,24 @@ func TestSeeds(t *testing.T) {
 	}
 }
 
+// TestMethods imports fixtures for each forwarding method: a NAT pair
+// with an internal VIP (ens192/ens224, TCP 3306 and UDP 53), and TUN
+// with the real servers on another network (a router) and unicast VRRP.
+func TestMethods(t *testing.T) {
+	for name, files := range map[string][]string{
+		"nat-pair": {"testdata/conf/nat-lvs1.conf", "testdata/conf/nat-lvs2.conf"},
+		"tun":      {"testdata/conf/tun.conf"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := outcome(t, files, Options{})
+			if !strings.HasPrefix(got, "# Imported") {
+				t.Fatalf("not imported:\n%s", got)
+			}
+			golden(t, name+".yaml", got)
+		})
+	}
+}
+
 // TestDebian imports every sample Debian's keepalived ships: each is a
 // valid lab or reported out of scope line by line (never silently).
 func TestDebian(t *testing.T) {

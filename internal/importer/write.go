@@ -312,7 +312,11 @@ func (b *builder) writeVRRP(w *yw) {
 		}
 		w.line(2, "vips: [%s]", strings.Join(vips, ", "))
 		if in.UnicastSrcIP.IsValid() || len(in.UnicastPeers) > 0 {
-			w.line(2, "unicast: true")
+			if len(v.members) > 1 {
+				w.line(2, "unicast: true")
+			} else {
+				w.comment(2, fmt.Sprintf("%s: unicast_peer names no director of the lab: its adverts go nowhere and this director becomes MASTER (import the peer's file too)", in.Block.At("unicast_peer")))
+			}
 		}
 		w.line(2, "members:")
 		for _, m := range v.members {
