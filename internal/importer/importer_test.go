@@ -185,3 +185,22 @@ func TestSave(t *testing.T) {
 		t.Errorf("real server %s gateway %s: want rs01 through the director's DIP", rs.Name, rs.Gateway)
 	}
 }
+
+// TestUnplaceable: a configuration the lab cannot hold (one VIP in two
+// instances) is refused, naming the configuration's line, and builds
+// nothing.
+func TestUnplaceable(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "two.conf")
+	text := "vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.100\n  }\n}\n" +
+		"vrrp_instance B {\n  interface eth0\n  virtual_router_id 2\n  virtual_ipaddress {\n    10.0.0.100\n  }\n}\n"
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Import([]string{p}, Options{Exists: absent})
+	if err == nil || res != nil {
+		t.Fatalf("Import = %v, %v; want an error and no lab", res, err)
+	}
+	if want := p + ":8: vrrp B: field vips[0]: VIP 10.0.0.100 is also in another vrrp instance"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error\n%s\nlacks %q", err, want)
+	}
+}

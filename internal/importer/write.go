@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lvslab/lvslab/topo"
@@ -166,7 +168,7 @@ func (b *builder) result() (*Result, error) {
 	b.writeVRRP(w)
 	spec, err := topo.Parse(filepath.Join(b.opt.Dir, name+".yaml"), []byte(w.b.String()))
 	if err != nil {
-		return nil, fmt.Errorf("import: the lab made does not hold together (the import cannot place this configuration):\n%w", err)
+		return nil, fmt.Errorf("import: the lab made from the files does not hold together, so nothing is written (each problem with the configuration line it came from):\n%s", fromLines(w.b.String(), err))
 	}
 	res := &Result{YAML: []byte(w.b.String()), Spec: spec, Caveats: b.caveats, Notes: b.notes}
 	for _, s := range b.srcs {
@@ -330,4 +332,36 @@ func (b *builder) writeVRRP(w *yw) {
 			w.line(3, "- {node: %s, state: %s, priority: %d%s} # %s", m.d.name, m.in.State, m.in.Priority, extra, m.in.Block.Node.Pos)
 		}
 	}
+}
+
+var (
+	problemRe = regexp.MustCompile(`^[^:]*:(\d+): (.*)$`)
+	originRe  = regexp.MustCompile(`#.*?(\S+:\d+)\)?\s*$|\((\S+:\d+)\)`)
+)
+
+// fromLines rewrites the lab file's validation problems (LAB:LINE: msg)
+// to name the configuration line each came from: the FILE:LINE its own
+// line's or the nearest comment above it names.
+func fromLines(yaml string, err error) string {
+	lines := strings.Split(yaml, "\n")
+	var out []string
+	for _, p := range strings.Split(err.Error(), "\n") {
+		m := problemRe.FindStringSubmatch(p)
+		if m == nil {
+			out = append(out, p)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		origin := ""
+		for i := min(n, len(lines)) - 1; i >= 0 && origin == ""; i-- {
+			if o := originRe.FindStringSubmatch(lines[i]); o != nil {
+				origin = o[1] + o[2]
+			}
+		}
+		if origin == "" {
+			origin = "(the import's own choice)"
+		}
+		out = append(out, origin+": "+m[2])
+	}
+	return strings.Join(out, "\n")
 }
