@@ -83,16 +83,11 @@ type builder struct {
 	router   map[int]netip.Addr // TUN router's address per segment
 	notes    []string
 	caveats  []string
-	header   []string
 	vrrp     []*vrrpIn
 }
 
 func newBuilder(srcs []*source, opt Options) *builder {
 	return &builder{opt: opt, srcs: srcs, used: map[netip.Addr]bool{}}
-}
-
-func (b *builder) note(format string, args ...any) {
-	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
 func (b *builder) build() error {
@@ -135,7 +130,7 @@ func (b *builder) nameDirectors() {
 		var why string
 		if s.cfg != nil && s.cfg.Global.RouterID != "" && byID[sanitize(s.cfg.Global.RouterID)] == 1 && sanitize(s.cfg.Global.RouterID) != "" {
 			d.name = sanitize(s.cfg.Global.RouterID)
-			why = fmt.Sprintf("named after router_id %s (%s)", s.cfg.Global.RouterID, s.cfg.Global.Block.At("router_id"))
+			why = fmt.Sprintf("named after router_id %s (%s)", s.cfg.Global.RouterID, s.cfg.Global.At("router_id"))
 		} else {
 			d.name = sanitize(strings.TrimSuffix(filepath.Base(s.path), filepath.Ext(s.path)))
 			why = "named after its file"
@@ -208,7 +203,7 @@ func (b *builder) collectServices() {
 
 func fromVirtualServer(vs *conf.VirtualServer) *service {
 	svc := &service{key: fmt.Sprintf("%s/%s", netip.AddrPortFrom(vs.VIP, vs.Port), strings.ToLower(vs.Protocol)),
-		pos: vs.Block.Node.Pos.String(), vip: vs.VIP, port: vs.Port, proto: strings.ToLower(vs.Protocol),
+		pos: vs.Node.Pos.String(), vip: vs.VIP, port: vs.Port, proto: strings.ToLower(vs.Protocol),
 		sched: vs.Scheduler, forward: forwardOf(vs.Forward)}
 	if vs.Persistence != nil {
 		svc.persist = &topo.Persistence{Timeout: uint32(ceilSecs(*vs.Persistence))}
@@ -218,12 +213,12 @@ func fromVirtualServer(vs *conf.VirtualServer) *service {
 	}
 	for _, r := range vs.RealServers {
 		if r.Forward != "" && forwardOf(r.Forward) != svc.forward {
-			svc.notes = append(svc.notes, fmt.Sprintf("%s: the lab uses one forwarding method per service: %s, not this real server's %s", r.Block.At("lb_kind"), svc.forward, forwardOf(r.Forward)))
+			svc.notes = append(svc.notes, fmt.Sprintf("%s: the lab uses one forwarding method per service: %s, not this real server's %s", r.At("lb_kind"), svc.forward, forwardOf(r.Forward)))
 		}
-		svc.rss = append(svc.rss, &rsIn{addr: r.Addr, port: r.Port, weight: r.Weight, upper: uint32(r.UThreshold), lower: uint32(r.LThreshold), pos: r.Block.Node.Pos.String()})
+		svc.rss = append(svc.rss, &rsIn{addr: r.Addr, port: r.Port, weight: r.Weight, upper: uint32(r.UThreshold), lower: uint32(r.LThreshold), pos: r.Node.Pos.String()})
 		if svc.check == nil && len(r.Checks) > 0 {
 			c := r.Checks[0]
-			svc.check, svc.checkAt = topoCheck(c), c.Block.Node.Pos.String()
+			svc.check, svc.checkAt = topoCheck(c), c.Node.Pos.String()
 		}
 	}
 	if svc.check != nil {
@@ -281,10 +276,10 @@ func (b *builder) collectVRRP() {
 			}
 			v.members = append(v.members, &member{d: d, in: in})
 			if in.Interface != v.first.Interface && v.skip == "" {
-				v.skip = fmt.Sprintf("%s names interface %s, %s names %s: the lab file's vrrp entry has one interface (the directors run their files all the same)", in.Block.At("interface"), in.Interface, v.first.Block.At("interface"), v.first.Interface)
+				v.skip = fmt.Sprintf("%s names interface %s, %s names %s: the lab file's vrrp entry has one interface (the directors run their files all the same)", in.At("interface"), in.Interface, v.first.At("interface"), v.first.Interface)
 			}
 			if len(in.VIPs) == 0 && v.skip == "" {
-				v.skip = fmt.Sprintf("%s: no virtual_ipaddress", in.Block.Node.Pos)
+				v.skip = fmt.Sprintf("%s: no virtual_ipaddress", in.Node.Pos)
 			}
 		}
 	}
@@ -348,29 +343,29 @@ func (b *builder) caveatsOfFile(s *source) {
 	}
 	for _, sc := range s.cfg.Scripts {
 		if sc.Script != "" {
-			prog(sc.Block.At("script"), "vrrp_script "+sc.Name+" script", sc.Script)
+			prog(sc.At("script"), "vrrp_script "+sc.Name+" script", sc.Script)
 		}
 	}
 	for _, in := range s.cfg.Instances {
 		for _, k := range sortedKeys(in.Notify) {
-			prog(in.Block.At(k), k, in.Notify[k])
+			prog(in.At(k), k, in.Notify[k])
 		}
 		if in.SMTPAlert {
-			add(in.Block.At("smtp_alert"), "smtp_alert: the lab has no mail server; the alert fails quietly")
+			add(in.At("smtp_alert"), "smtp_alert: the lab has no mail server; the alert fails quietly")
 		}
 	}
 	for _, g := range s.cfg.SyncGroups {
 		for _, k := range sortedKeys(g.Notify) {
-			prog(g.Block.At(k), k, g.Notify[k])
+			prog(g.At(k), k, g.Notify[k])
 		}
 	}
 	for _, vs := range s.cfg.Services {
 		for _, rs := range vs.RealServers {
 			if rs.NotifyUp != "" {
-				prog(rs.Block.At("notify_up"), "notify_up", rs.NotifyUp)
+				prog(rs.At("notify_up"), "notify_up", rs.NotifyUp)
 			}
 			if rs.NotifyDown != "" {
-				prog(rs.Block.At("notify_down"), "notify_down", rs.NotifyDown)
+				prog(rs.At("notify_down"), "notify_down", rs.NotifyDown)
 			}
 			for _, c := range rs.Checks {
 				for _, u := range c.URLs {
@@ -382,7 +377,7 @@ func (b *builder) caveatsOfFile(s *source) {
 					}
 				}
 				if c.MiscPath != "" {
-					prog(c.Block.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
+					prog(c.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
 				}
 			}
 		}

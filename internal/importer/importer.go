@@ -190,7 +190,7 @@ func outOfScope(s *source) []string {
 		}
 		for _, vs := range s.cfg.Services {
 			if vs.FWMark != 0 {
-				out = append(out, fmt.Sprintf("%s: out of scope: virtual_server fwmark %d: the rule that sets the mark is not in keepalived.conf, so the import cannot know which ports to mark (write the lab's service with fwmark and ports)", vs.Block.Node.Pos, vs.FWMark))
+				out = append(out, fmt.Sprintf("%s: out of scope: virtual_server fwmark %d: the rule that sets the mark is not in keepalived.conf, so the import cannot know which ports to mark (write the lab's service with fwmark and ports)", vs.Node.Pos, vs.FWMark))
 			}
 		}
 		return out
@@ -232,24 +232,24 @@ func makePeer(s *source, prio int) (*source, error) {
 	lines := strings.Split(string(s.data), "\n")
 	insert := map[int]string{} // after line index → text
 	for _, in := range s.cfg.Instances {
-		if in.Block.Node.Pos.File != s.path {
-			return nil, fmt.Errorf("import: --peer: %s: vrrp_instance %s is in an included file; write the peer's file yourself", in.Block.Node.Pos, in.Name)
+		if in.Node.Pos.File != s.path {
+			return nil, fmt.Errorf("import: --peer: %s: vrrp_instance %s is in an included file; write the peer's file yourself", in.Node.Pos, in.Name)
 		}
 		if in.UnicastSrcIP.IsValid() || len(in.UnicastPeers) > 0 {
-			return nil, fmt.Errorf("import: --peer: %s: vrrp_instance %s uses unicast, so the peer's unicast_src_ip and unicast_peer differ from this file's; write the peer's file yourself", in.Block.At("unicast_src_ip"), in.Name)
+			return nil, fmt.Errorf("import: --peer: %s: vrrp_instance %s uses unicast, so the peer's unicast_src_ip and unicast_peer differ from this file's; write the peer's file yourself", in.At("unicast_src_ip"), in.Name)
 		}
-		if in.Block.Has("state") {
-			i := in.Block.At("state").Line - 1
+		if in.Has("state") {
+			i := in.At("state").Line - 1
 			lines[i] = stateRe.ReplaceAllString(lines[i], "${1}BACKUP")
 		} else {
-			insert[in.Block.Node.Pos.Line-1] += "\n    state BACKUP"
+			insert[in.Node.Pos.Line-1] += "\n    state BACKUP"
 		}
 		p := strconv.Itoa(prio)
-		if in.Block.Has("priority") {
-			i := in.Block.At("priority").Line - 1
+		if in.Has("priority") {
+			i := in.At("priority").Line - 1
 			lines[i] = priorityRe.ReplaceAllString(lines[i], "${1}"+p)
 		} else {
-			insert[in.Block.Node.Pos.Line-1] += "\n    priority " + p
+			insert[in.Node.Pos.Line-1] += "\n    priority " + p
 		}
 	}
 	for i, text := range insert {

@@ -141,7 +141,7 @@ func TestMalformed(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ name, text, want string }{
 		{"brace.conf", "vrrp_instance VI_1 {\n  state MASTER\n", `brace.conf:1: .*`},
-		{"keyword.conf", "vrrp_instanse VI_1 {\n}\n", `keyword.conf:1: unknown keyword "vrrp_instanse"`},
+		{"keyword.conf", "vrrp_instace VI_1 {\n}\n", `keyword.conf:1: unknown keyword "vrrp_instace"`},
 		{"address.conf", "virtual_server 192.168.10.300 80 {\n  protocol TCP\n}\n", `address.conf:1: .*192.168.10.300`},
 		{"save", "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w x\n", `save:2: .*`},
 	}

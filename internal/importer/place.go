@@ -186,7 +186,7 @@ func (b *builder) placeDirectors(tunOnly map[int]bool) error {
 						if b.segs[i].subnet.Contains(vip.Prefix.Addr()) {
 							d.ifaces[i] = in.Interface
 							taken[in.Interface] = true
-							d.why[i] = append(d.why[i], fmt.Sprintf("%s: vrrp_instance %s's interface, its VIP %s is on this network", in.Block.At("interface"), in.Name, vip.Prefix.Addr()))
+							d.why[i] = append(d.why[i], fmt.Sprintf("%s: vrrp_instance %s's interface, its VIP %s is on this network", in.At("interface"), in.Name, vip.Prefix.Addr()))
 							break
 						}
 					}
@@ -218,7 +218,7 @@ func (b *builder) placeDirectors(tunOnly map[int]bool) error {
 				for _, in := range d.src.cfg.Instances {
 					if in.UnicastSrcIP.IsValid() && b.segs[i].subnet.Contains(in.UnicastSrcIP) {
 						addr = in.UnicastSrcIP
-						d.why[i] = append(d.why[i], fmt.Sprintf("address: unicast_src_ip (%s)", in.Block.At("unicast_src_ip")))
+						d.why[i] = append(d.why[i], fmt.Sprintf("address: unicast_src_ip (%s)", in.At("unicast_src_ip")))
 					}
 				}
 			}

@@ -289,7 +289,7 @@ func (b *builder) writeVRRP(w *yw) {
 	}
 	for _, v := range list {
 		in := v.first
-		w.comment(1, fmt.Sprintf("vrrp_instance %s (%s)", v.name, in.Block.Node.Pos))
+		w.comment(1, fmt.Sprintf("vrrp_instance %s (%s)", v.name, in.Node.Pos))
 		w.line(1, "- name: %s", v.name)
 		w.line(2, "vrid: %d", in.VRID)
 		w.line(2, "interface: %s", in.Interface)
@@ -317,7 +317,7 @@ func (b *builder) writeVRRP(w *yw) {
 			if len(v.members) > 1 {
 				w.line(2, "unicast: true")
 			} else {
-				w.comment(2, fmt.Sprintf("%s: unicast_peer names no director of the lab: its adverts go nowhere and this director becomes MASTER (import the peer's file too)", in.Block.At("unicast_peer")))
+				w.comment(2, fmt.Sprintf("%s: unicast_peer names no director of the lab: its adverts go nowhere and this director becomes MASTER (import the peer's file too)", in.At("unicast_peer")))
 			}
 		}
 		w.line(2, "members:")
@@ -329,7 +329,7 @@ func (b *builder) writeVRRP(w *yw) {
 			if m.in.PreemptDelay > 0 && m.in.State == "BACKUP" {
 				extra += fmt.Sprintf(", preempt_delay: %d", ceilSecs(m.in.PreemptDelay))
 			}
-			w.line(3, "- {node: %s, state: %s, priority: %d%s} # %s", m.d.name, m.in.State, m.in.Priority, extra, m.in.Block.Node.Pos)
+			w.line(3, "- {node: %s, state: %s, priority: %d%s} # %s", m.d.name, m.in.State, m.in.Priority, extra, m.in.Node.Pos)
 		}
 	}
 }
