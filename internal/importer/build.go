@@ -325,7 +325,7 @@ func (b *builder) caveatsOfFile(s *source) {
 		case strings.ContainsAny(name, "<>|;&$`"):
 			add(p, "%s %q is shell syntax, which keepalived does not run (it execs the program): it fails in the lab as in production", what, cmd)
 		case !found:
-			add(p, "%s %s is not on this host: keepalived disables it, so in the lab it never runs (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, name)
+			add(p, "%s %s is not on this host: keepalived cannot run it (it disables it), so the lab does not show what it does in production (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, name)
 		default:
 			add(p, "%s %s runs on this host, as root, in the director's network namespace but with the host's files and processes: make sure it changes nothing outside the lab and does not test the host instead", what, path)
 		}
