@@ -115,7 +115,7 @@ func Import(paths []string, opt Options) (*Result, error) {
 		if opt.Dir == "" {
 			return nil, errors.New("import: --peer writes the peer's keepalived.conf next to the lab file; give -o")
 		}
-		peer, err := makePeer(srcs[0], opt.Peer)
+		peer, err := makePeer(srcs[0], opt.Peer, opt.Dir)
 		if err != nil {
 			return nil, err
 		}
@@ -225,10 +225,11 @@ var (
 	priorityRe = regexp.MustCompile(`^(\s*priority\s+)\S+`)
 )
 
-// makePeer is the BACKUP copy of s tutorials tell readers to make: every
+// makePeer is the BACKUP copy of s tutorials tell readers to make, to be
+// written to dir: every
 // vrrp_instance of the file itself (not of an included one) gets state
 // BACKUP and priority prio; nothing else changes.
-func makePeer(s *source, prio int) (*source, error) {
+func makePeer(s *source, prio int, dir string) (*source, error) {
 	lines := strings.Split(string(s.data), "\n")
 	insert := map[int]string{} // after line index → text
 	for _, in := range s.cfg.Instances {
@@ -266,5 +267,5 @@ func makePeer(s *source, prio int) (*source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: --peer: the copy does not parse: %w", err)
 	}
-	return &source{path: name, data: data, cfg: cfg, peerOf: s.path}, nil
+	return &source{path: filepath.Join(dir, name), data: data, cfg: cfg, peerOf: s.path}, nil
 }

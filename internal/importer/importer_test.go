@@ -128,6 +128,9 @@ func TestPeer(t *testing.T) {
 	if want := "state BACKUP #MASTER|priority 90 #必须比BACKUP的值大"; strings.Join(changed, "|") != want {
 		t.Errorf("changed lines %q, want %q", changed, want)
 	}
+	if got := res.Spec.Nodes[2].Keepalived; got != "004-lvs01-peer.conf" {
+		t.Errorf("the peer runs %q, want 004-lvs01-peer.conf (beside the lab file)", got)
+	}
 	if n := len(res.Spec.VRRP[0].Members); n != 2 {
 		t.Errorf("VRRP members = %d, want 2", n)
 	}

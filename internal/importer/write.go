@@ -173,7 +173,7 @@ func (b *builder) result() (*Result, error) {
 	res := &Result{YAML: []byte(w.b.String()), Spec: spec, Caveats: b.caveats, Notes: b.notes}
 	for _, s := range b.srcs {
 		if s.peerOf != "" {
-			res.Files = map[string][]byte{s.path: s.data}
+			res.Files = map[string][]byte{filepath.Base(s.path): s.data}
 		}
 	}
 	return res, nil
