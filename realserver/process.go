@@ -132,15 +132,19 @@ func Running(h *topo.Host) (bool, error) {
 	return running, err
 }
 
-// ServiceOptions derives the backend a node runs in a lab: HTTP on every
-// TCP port the node serves as a real or sorry server (its RealServer.Port, else the
-// service's port or fwmark ports; 80 if there is none), UDP echo on every
-// UDP such port, and echo on 7 over TCP and UDP. A node whose lab file
-// says `server: nginx` gets nginx on the HTTP ports and no echo.
+// ServiceOptions derives the backend a node runs in a lab, from every
+// port it serves as a real or sorry server (its RealServer.Port, else the
+// service's port or fwmark ports): HTTP on a TCP port whose service has an
+// HTTP_GET check or that is a web port (HTTPPorts), a TCP echo listener
+// that accepts connections on any other TCP port (a MySQL 3306 answers a
+// TCP_CHECK), UDP echo on every UDP port; echo on 7 over TCP and UDP, and
+// HTTP on 80 when the node serves no TCP port. A node whose lab file says
+// `server: nginx` gets nginx on every TCP port (HTTP) and no echo.
 func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
 	opts := ServeOptions{Node: node, TCPEcho: []uint16{EchoPort}, UDPEcho: []uint16{EchoPort}}
-	if server := spec.ServerOf(node); server == topo.ServerNginx {
-		opts = ServeOptions{Node: node, Server: server}
+	nginx := spec.ServerOf(node) == topo.ServerNginx
+	if nginx {
+		opts = ServeOptions{Node: node, Server: topo.ServerNginx}
 	}
 	for _, svc := range spec.Services {
 		for _, rs := range svc.Backends() {
@@ -156,17 +160,24 @@ func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
 				case p == 0:
 				case svc.Protocol == "udp":
 					opts.UDPEcho = appendNew(opts.UDPEcho, p)
-				default:
+				case nginx, svc.Check != nil && svc.Check.Type == "HTTP_GET", slices.Contains(HTTPPorts, p):
 					opts.HTTP = appendNew(opts.HTTP, p)
+				default:
+					opts.TCPEcho = appendNew(opts.TCPEcho, p)
 				}
 			}
 		}
 	}
-	if len(opts.HTTP) == 0 {
+	if len(opts.HTTP) == 0 && len(opts.TCPEcho) <= 1 {
 		opts.HTTP = []uint16{80}
 	}
 	return opts
 }
+
+// HTTPPorts are the TCP ports ServiceOptions serves HTTP on without an
+// HTTP_GET check saying so: the web's usual ports (plain HTTP on 443 too,
+// as the documents' firewall-mark lab serves it).
+var HTTPPorts = []uint16{80, 443, 591, 8000, 8008, 8080, 8081, 8443, 8888}
 
 func appendNew(ports []uint16, p uint16) []uint16 {
 	if slices.Contains(ports, p) {

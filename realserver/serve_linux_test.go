@@ -227,6 +227,9 @@ func TestServiceOptions(t *testing.T) {
 		{Port: 80, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "web1"}, {Node: "web2", Port: 8080, Weight: &weight}}},
 		{FWMark: 3, Ports: []uint16{80, 443}, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "web1"}}},
 		{Port: 53, Protocol: "udp", RealServers: []*topo.RealServer{{Node: "web2"}}},
+		{Port: 3306, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "db1"}}},
+		{Port: 9000, Protocol: "tcp", Check: &topo.Check{Type: "HTTP_GET"}, RealServers: []*topo.RealServer{{Node: "db1"}}},
+		{Port: 6379, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "redis"}}},
 	}}
 	tests := []struct {
 		node             string
@@ -235,6 +238,8 @@ func TestServiceOptions(t *testing.T) {
 		{"web1", []uint16{80, 443}, []uint16{7}, []uint16{7}},
 		{"web2", []uint16{8080}, []uint16{7}, []uint16{7, 53}},
 		{"other", []uint16{80}, []uint16{7}, []uint16{7}},
+		{"db1", []uint16{9000}, []uint16{7, 3306}, []uint16{7}},
+		{"redis", nil, []uint16{7, 6379}, []uint16{7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.node, func(t *testing.T) {

@@ -1,5 +1,10 @@
 package topo
 
+import (
+	"fmt"
+	"hash/fnv"
+)
+
 // Names of the kernel objects a lab owns. A lab has one switch namespace
 // holding one bridge per segment; each node interface is a veth pair whose
 // node end carries the document's name (eth0) and whose switch end is named
@@ -22,5 +27,15 @@ func SwitchNamespace(lab string) string { return NamespaceName(lab, SwitchNode) 
 func BridgeName(segment string) string { return "br-" + segment }
 
 // PortName is the switch end of a node's interface, inside the switch
-// namespace.
-func PortName(node, iface string) string { return node + "-" + iface }
+// namespace: node-iface when that fits in MaxIfName bytes, else the
+// node's first letters and a hash of both names (an imported lab keeps
+// names such as eno16777736, which leave no room for the node's).
+// Validate checks that the ports of a lab do not collide.
+func PortName(node, iface string) string {
+	if name := node + "-" + iface; len(name) <= MaxIfName {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(node + "/" + iface))
+	return fmt.Sprintf("%.6s-%08x", node, h.Sum32())
+}

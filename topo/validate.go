@@ -23,8 +23,11 @@ const MaxLabName = 20
 
 var (
 	labNameRe  = regexp.MustCompile(`^[a-z0-9-]+$`)
-	hostNameRe = labNameRe // segments, nodes and interfaces
-	sysctlRe   = regexp.MustCompile(`^net(\.[A-Za-z0-9_-]+)+$`)
+	hostNameRe = labNameRe // segments and nodes
+	// ifNameRe admits the names hosts give their interfaces (ens192,
+	// eno16777736, eth0.100, bond_1), which an imported lab keeps.
+	ifNameRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	sysctlRe = regexp.MustCompile(`^net(\.[A-Za-z0-9_-]+)+$`)
 )
 
 // validator holds what the checks share: the spec, its problems, and the
@@ -35,6 +38,9 @@ type validator struct {
 
 	segKeys, nodeKeys, svcKeys, vrrpKeys []string
 	nodeKey                              map[*Node]string
+	// ports are the switch port names given so far, to the node and
+	// interface that has each.
+	ports map[string]string
 }
 
 func (s *Spec) validate(ps *problems) {
@@ -46,6 +52,7 @@ func (s *Spec) validate(ps *problems) {
 		svcKeys:  elemKeys(serviceNames(s.Services)),
 		vrrpKeys: elemKeys(vrrpNames(s.VRRP)),
 		nodeKey:  map[*Node]string{},
+		ports:    map[string]string{},
 	}
 	for i, n := range s.Nodes {
 		v.nodeKey[n] = join("nodes", v.nodeKeys[i])
@@ -112,8 +119,11 @@ func (v *validator) name(coll, base, name string, re *regexp.Regexp, what string
 }
 
 func charsOf(re *regexp.Regexp) string {
-	if re == labNameRe {
+	switch re {
+	case labNameRe:
 		return "a-z, 0-9 and -"
+	case ifNameRe:
+		return "A-Z, a-z, 0-9, _, . and -"
 	}
 	return "A-Z, a-z, 0-9, _ and -"
 }
@@ -192,14 +202,17 @@ func (v *validator) interfaces(n *Node, base string, nodeNameOK bool) {
 			v.add(ib, "empty interface entry")
 			continue
 		}
-		if v.name(coll, ib, ifc.Name, hostNameRe, "interface") {
+		if v.name(coll, ib, ifc.Name, ifNameRe, "interface") {
+			port := PortName(n.Name, ifc.Name)
 			switch {
-			case slices.Contains(reservedIfNames, ifc.Name):
+			case slices.Contains(reservedIfNames, ifc.Name), ifc.Name == "." || ifc.Name == "..":
 				v.add(join(ib, "name"), "interface name %q is reserved", ifc.Name)
 			case len(ifc.Name) > MaxIfName:
 				v.add(join(ib, "name"), "interface name %q is longer than %d bytes", ifc.Name, MaxIfName)
-			case nodeNameOK && len(PortName(n.Name, ifc.Name)) > MaxIfName:
-				v.add(join(ib, "name"), "switch port name %q (node-interface) is longer than %d bytes; shorten the node or interface name", PortName(n.Name, ifc.Name), MaxIfName)
+			case nodeNameOK && v.ports[port] != "":
+				v.add(join(ib, "name"), "switch port name %q is also %s's; rename the node or interface", port, v.ports[port])
+			case nodeNameOK:
+				v.ports[port] = n.Name + " " + ifc.Name
 			}
 		}
 		seg := v.s.segment(ifc.Segment)
