@@ -35,10 +35,13 @@ is listed line by line and nothing is written; so is malformed input.
 
 With one keepalived.conf, --peer PRIORITY adds the BACKUP tutorials tell
 you to make: a copy with state BACKUP and that priority, everything else
-equal, written next to the lab file.`,
+equal, written next to the lab file. --server nginx runs Debian's nginx
+on the real servers instead of lvslab's backend (on real servers of TCP
+services only).`,
 		Example: `  lvslab import lvs01.conf lvs02.conf -o mylab.yaml && lvslab up mylab.yaml
   lvslab import /etc/keepalived/keepalived.conf --peer 90 -o mylab.yaml
-  ipvsadm -Sn > lvs.save && lvslab import lvs.save -o mylab.yaml`,
+  ipvsadm -Sn > lvs.save && lvslab import lvs.save -o mylab.yaml
+  lvslab import lvs01.conf lvs02.conf --server nginx -o mylab.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out != "" {
@@ -87,5 +90,6 @@ equal, written next to the lab file.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the lab file here (default: standard output)")
 	cmd.Flags().StringVar(&opt.Name, "name", "", "the lab's name (default: from the first file's name)")
 	cmd.Flags().IntVar(&opt.Peer, "peer", 0, "with one keepalived.conf: add its BACKUP peer with this priority")
+	cmd.Flags().StringVar(&opt.Server, "server", "", "what answers on the real servers: builtin (lvslab's backend, the default) or nginx (Debian's)")
 	return cmd
 }

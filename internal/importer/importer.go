@@ -47,6 +47,10 @@ type Options struct {
 	// Exists tells whether a program path exists on this host; nil uses
 	// os.Stat. Tests pass a fixed answer.
 	Exists func(path string) bool
+	// Server is what answers on the real servers: "" or topo.ServerBuiltin
+	// (lvslab's backend), or topo.ServerNginx (Debian's nginx, on real
+	// servers that serve only TCP services).
+	Server string
 }
 
 // Result is an imported lab.
@@ -104,6 +108,9 @@ func Import(paths []string, opt Options) (*Result, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))
+	}
+	if opt.Server != "" && opt.Server != topo.ServerBuiltin && opt.Server != topo.ServerNginx {
+		return nil, fmt.Errorf("import: --server %s: want %s or %s", opt.Server, topo.ServerBuiltin, topo.ServerNginx)
 	}
 	if opt.Peer != 0 {
 		if len(srcs) != 1 || srcs[0].cfg == nil {

@@ -189,6 +189,43 @@ func TestSave(t *testing.T) {
 	}
 }
 
+// TestServerNginx: --server nginx puts Debian's nginx on every real
+// server of the seed 004 pair (TCP services), checked on the lab file
+// topo reads back; an unknown server is refused before anything is read.
+func TestServerNginx(t *testing.T) {
+	seeds := []string{confData + "/seeds/004-lvs01.conf", confData + "/seeds/004-lvs02.conf"}
+	res, err := Import(seeds, Options{Exists: absent, Server: topo.ServerNginx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, svc := range res.Spec.Services {
+		for _, rs := range svc.Backends() {
+			if rs.Server != topo.ServerNginx {
+				t.Errorf("service %s: real server %s runs %q, want nginx", svc.Name, rs.Node, rs.Server)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no real server imported")
+	}
+	plain, err := Import(seeds, Options{Exists: absent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range plain.Spec.Services {
+		for _, rs := range svc.Backends() {
+			if rs.Server == topo.ServerNginx {
+				t.Errorf("without --server: real server %s runs nginx", rs.Node)
+			}
+		}
+	}
+	if _, err := Import(seeds, Options{Exists: absent, Server: "apache"}); err == nil {
+		t.Error("--server apache was accepted")
+	}
+}
+
 // TestUnplaceable: a configuration the lab cannot hold (one VIP in two
 // instances) is refused, naming the configuration's line, and builds
 // nothing.

@@ -154,6 +154,9 @@ func (b *builder) result() (*Result, error) {
 		if n.http {
 			what = "HTTP, answering with its name"
 		}
+		if b.serverField(n.addr) != "" {
+			what = "Debian's nginx (--server nginx), a page with its name"
+		}
 		w.comment(1, fmt.Sprintf("Real server %s (RIP from the configuration): %s", n.addr, what))
 		w.line(1, "- name: %s", n.name)
 		w.line(2, "role: realserver")
@@ -233,6 +236,7 @@ func (b *builder) writeServices(w *yw) {
 			if r.upper != 0 || r.lower != 0 {
 				extra = fmt.Sprintf(", upper: %d, lower: %d", r.upper, r.lower)
 			}
+			extra += b.serverField(r.addr)
 			w.line(3, "- {node: %s, port: %d, weight: %d%s} # %s", b.rsName(r.addr), r.port, r.weight, extra, r.pos)
 		}
 		if c := svc.check; c != nil {
@@ -262,7 +266,7 @@ func (b *builder) writeServices(w *yw) {
 				w.line(2, "hysteresis: %d", svc.hyst)
 			}
 			if s := svc.sorry; s != nil {
-				w.line(2, "sorry_server: {node: %s, port: %d} # %s", b.rsName(s.addr), s.port, s.pos)
+				w.line(2, "sorry_server: {node: %s, port: %d%s} # %s", b.rsName(s.addr), s.port, b.serverField(s.addr), s.pos)
 			}
 		}
 	}
@@ -364,4 +368,33 @@ func fromLines(yaml string, err error) string {
 		out = append(out, origin+": "+m[2])
 	}
 	return strings.Join(out, "\n")
+}
+
+// serverField is the `server:` of a real server at addr in the lab file:
+// none for lvslab's backend, nginx where --server nginx asks and every
+// service the node serves is TCP (nginx answers HTTP only; the node then
+// keeps lvslab's backend, and a note says why).
+func (b *builder) serverField(addr netip.Addr) string {
+	if b.opt.Server != topo.ServerNginx {
+		return ""
+	}
+	for _, svc := range b.services {
+		if svc.proto == "tcp" {
+			continue
+		}
+		for _, r := range svc.rss {
+			if r.addr == addr {
+				b.noteOnce(fmt.Sprintf("%s serves a %s service: it runs lvslab's backend, not nginx (HTTP only)", b.rsName(addr), svc.proto))
+				return ""
+			}
+		}
+	}
+	return ", server: " + topo.ServerNginx
+}
+
+// noteOnce adds a note unless it is there already.
+func (b *builder) noteOnce(n string) {
+	if !slices.Contains(b.notes, n) {
+		b.notes = append(b.notes, n)
+	}
 }
