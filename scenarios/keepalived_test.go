@@ -14,6 +14,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/realserver"
@@ -129,7 +130,12 @@ func takeover(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration, a
 // weight; nil when the service is not there.
 func realServers(h *topo.Host, vip netip.AddrPort) map[string]int {
 	GinkgoHelper()
-	for _, e := range snapshot(h).Services {
+	return realServersIn(snapshot(h), vip)
+}
+
+// realServersIn is realServers from a table read.
+func realServersIn(t *director.Table, vip netip.AddrPort) map[string]int {
+	for _, e := range t.Services {
 		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
 			continue
 		}
@@ -303,14 +309,22 @@ func crashTakeover(lab *topo.Lab, cli *topo.Host, target netip.AddrPort, limit t
 func waitRealServers(dirs []*topo.Host, target netip.AddrPort, want map[string]int, limit time.Duration) map[string]time.Duration {
 	GinkgoHelper()
 	start := time.Now()
+	// One IPVS handle per director for the whole wait, reading the
+	// services alone: several labs poll at once in the guest.
+	ds := make([]*director.Director, len(dirs))
+	for i, h := range dirs {
+		ds[i] = openDirector(h)
+	}
 	took := map[string]time.Duration{}
 	for len(took) < len(dirs) {
-		for _, h := range dirs {
+		for i, h := range dirs {
 			if _, ok := took[h.Name()]; ok {
 				continue
 			}
+			t, err := ds[i].Services()
+			Expect(err).NotTo(HaveOccurred())
 			// nil is a service that is gone: never the empty table.
-			if got := realServers(h, target); got != nil && maps.Equal(got, want) {
+			if got := realServersIn(t, target); got != nil && maps.Equal(got, want) {
 				took[h.Name()] = time.Since(start)
 			}
 		}
