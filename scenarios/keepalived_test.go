@@ -421,10 +421,10 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		})
 
 		// One retry, for timing: the client's gap is held to 0.5 s above the
-	// backup's skew, measured by requests every 20 ms that each give up
-	// after 250 ms; in a TCG guest shared with other labs one late
-	// scheduling of the client or of keepalived costs more than that.
-	It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), FlakeAttempts(2), func() {
+		// backup's skew, measured by requests every 20 ms that each give up
+		// after 250 ms; in a TCG guest shared with other labs one late
+		// scheduling of the client or of keepalived costs more than that.
+		It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), FlakeAttempts(2), func() {
 			ensureMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
 			w := watchVRRP(lab, "client", "eth0")
 			var stopped time.Time
@@ -590,11 +590,11 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		})
 
 		// One retry, for timing: the client's gap is held within 0.5 s below
-	// and kaSlack above Master_Down_Interval, measured by requests every
-	// 20 ms that each give up after 250 ms; in a TCG guest shared with
-	// other labs one late scheduling of the client or of keepalived's
-	// timers moves it by more than that.
-	It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), FlakeAttempts(2), func() {
+		// and kaSlack above Master_Down_Interval, measured by requests every
+		// 20 ms that each give up after 250 ms; in a TCG guest shared with
+		// other labs one late scheduling of the client or of keepalived's
+		// timers moves it by more than that.
+		It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), FlakeAttempts(2), func() {
 			By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
 			var off time.Time
 			sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
