@@ -460,8 +460,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				sw.Takeover.Round(time.Millisecond), (sw.Takeover - said).Round(time.Millisecond), sw.client(), backup.Priority, formula.Round(time.Millisecond))
 			recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
 			Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
-			Expect(sw.Takeover - said).To(BeNumerically("<", formula+kaSlack), "the VIP on lvs02, from lvs01's priority-0 advert")
-			Expect(sw.Gap - said).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s of lvs01's priority-0 advert")
+			Expect(sw.Takeover-said).To(BeNumerically("<", formula+kaSlack), "the VIP on lvs02, from lvs01's priority-0 advert")
+			Expect(sw.Gap-said).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s of lvs01's priority-0 advert")
 
 			By("lvs02 alone holds the VIP; lvs01 has neither VIP nor virtual servers")
 			Expect(masterHoldsVIP(lab, vip, "lvs02")).To(Succeed())
