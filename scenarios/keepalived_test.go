@@ -294,6 +294,10 @@ func crashTakeover(lab *topo.Lab, cli *topo.Host, target netip.AddrPort, limit t
 	GinkgoHelper()
 	vip := target.Addr()
 	ensureMaster(lab, vip, "lvs01", limit)
+	// A lab of its own has had no traffic yet: a request makes the client
+	// learn the VIP's MAC.
+	res := send(cli, "before the crash", client.Options{Target: target, Requests: 2})
+	Expect(res.OK()).To(BeNumerically(">", 0), "no answer before the crash: %v", res.Errors)
 	Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
 		Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before lvs01 goes")
 	w := watchVRRP(lab, "client", "eth0")
