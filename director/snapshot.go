@@ -45,11 +45,23 @@ func Snapshot(h *topo.Host) (*Table, error) {
 
 // Snapshot reads the director's IPVS table and connection table.
 func (d *Director) Snapshot() (*Table, error) {
-	t := &Table{}
-	var err error
+	t, err := d.Services()
+	if err != nil {
+		return nil, err
+	}
 	if t.Header, t.Conns, err = readProc(d.host); err != nil {
 		return nil, err
 	}
+	return t, nil
+}
+
+// Services reads the director's virtual services and their real servers
+// alone, in ipvsadm's order: a Table without Header and Conns, cheap
+// enough to poll (the connection table can hold thousands of entries).
+//
+// Equivalent to: `ipvsadm -Ln --stats` in the node.
+func (d *Director) Services() (*Table, error) {
+	t := &Table{}
 	svcs, err := d.ipvs.GetServices()
 	if err != nil {
 		return nil, fmt.Errorf("list services on %s: %w", d.host.Name(), err)
