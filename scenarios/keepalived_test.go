@@ -148,6 +148,10 @@ func realServersIn(t *director.Table, vip netip.AddrPort) map[string]int {
 	return nil
 }
 
+// actionLimit bounds the action of a watched switchover (a stop or a
+// start of keepalived): a limit on a wait, not a measured figure.
+const actionLimit = time.Minute
+
 // switchoverTimeout bounds each request of a client watching a
 // switchover: a request lost while nobody holds the VIP fails this soon,
 // so the gap it measures is at most this much longer than the outage.
@@ -225,7 +229,10 @@ func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait f
 	}()
 	time.Sleep(time.Second)
 
-	ctx, cancel := context.WithTimeout(context.Background(), run)
+	// The wait for the new master outlasts the client: the action itself
+	// (a keepalived start that waits for its virtual services) has taken
+	// most of run in a loaded guest, and the takeover comes after it.
+	ctx, cancel := context.WithTimeout(context.Background(), run+actionLimit)
 	defer cancel()
 	took := make(chan time.Duration, 1)
 	go func() {
@@ -240,7 +247,7 @@ func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait f
 	action()
 
 	var sw switchover
-	Eventually(took).WithTimeout(run + 5*time.Second).Should(Receive(&sw.Takeover))
+	Eventually(took).WithTimeout(run + actionLimit + 5*time.Second).Should(Receive(&sw.Takeover))
 	Expect(sw.Takeover).To(BeNumerically(">=", 0), "%s never held %s alone", newMaster, target.Addr())
 	var r ran
 	Eventually(done).WithTimeout(run + 10*time.Second).Should(Receive(&r))
