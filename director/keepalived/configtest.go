@@ -29,6 +29,23 @@ func ConfigTestArgv(path string) []string {
 	return []string{Binary(), "--config-test", "-f", path}
 }
 
+// ScratchCommand is argv run in a new network namespace of its own, gone
+// when argv exits, holding a veth end named after each of ifaces: where a
+// configuration test of a file can see the interfaces the file names
+// without a lab (keepalived refuses an instance on a missing interface).
+// Equivalent to: `unshare --net sh -c 'ip link add IF type veth peer name
+// …; exec ARGV'`.
+func ScratchCommand(ctx context.Context, ifaces, argv []string) *exec.Cmd {
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	for i, ifc := range ifaces {
+		fmt.Fprintf(&script, "ip link add %q type veth peer name scratch-p%d\n", ifc, i)
+	}
+	script.WriteString(`exec "$@"` + "\n")
+	args := append([]string{"--net", "--", "sh", "-c", script.String(), "sh"}, argv...)
+	return exec.CommandContext(ctx, "unshare", args...)
+}
+
 // RunConfigTest runs cmd, a ConfigTestArgv command however wrapped (in a
 // namespace, say), and judges its result. keepalived 2.2.7 exits 0 for a
 // missing file, so the file's existence is checked first.

@@ -2,7 +2,6 @@ package keepalived
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ func TestConfigTest(t *testing.T) {
 		t.Run(r.lab+"/"+r.node, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			diag, err := RunConfigTest(inScratchNetns(ctx, r.ifaces, ConfigTestArgv(r.golden)), r.golden)
+			diag, err := RunConfigTest(ScratchCommand(ctx, r.ifaces, ConfigTestArgv(r.golden)), r.golden)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,23 +50,9 @@ func TestConfigTestRejects(t *testing.T) {
 		defer cancel()
 		// The namespace has no eth0, which the fixture names.
 		path := "testdata/labs/verbatim.conf"
-		_, err := RunConfigTest(inScratchNetns(ctx, nil, ConfigTestArgv(path)), path)
+		_, err := RunConfigTest(ScratchCommand(ctx, nil, ConfigTestArgv(path)), path)
 		if err == nil || !strings.Contains(err.Error(), "eth0") {
 			t.Errorf("RunConfigTest error = %v, want a rejection naming eth0", err)
 		}
 	})
-}
-
-// inScratchNetns runs argv in a new network namespace (gone when argv
-// exits) with a veth end named after each of ifaces.
-// Equivalent to: `unshare --net sh -c 'ip link add IF type veth …; ARGV'`.
-func inScratchNetns(ctx context.Context, ifaces []string, argv []string) *exec.Cmd {
-	var script strings.Builder
-	script.WriteString("set -e\n")
-	for i, ifc := range ifaces {
-		fmt.Fprintf(&script, "ip link add %s type veth peer name kt-peer%d\n", ifc, i)
-	}
-	script.WriteString(`exec "$@"` + "\n")
-	args := append([]string{"--net", "--", "sh", "-c", script.String(), "sh"}, argv...)
-	return exec.CommandContext(ctx, "unshare", args...)
 }

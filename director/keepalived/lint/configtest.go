@@ -58,8 +58,8 @@ func ConfigTest(ctx context.Context, path string, ifaces []string, configID stri
 	if configID != "" {
 		argv = append(argv, "--config-id", configID)
 	}
-	cmd := scratchNetns(ctx, ifaces, argv)
-	if probe := scratchNetns(ctx, nil, []string{"true"}); probe.Run() != nil {
+	cmd := keepalived.ScratchCommand(ctx, ifaces, argv)
+	if probe := keepalived.ScratchCommand(ctx, nil, []string{"true"}); probe.Run() != nil {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 	}
 	diag, err := keepalived.RunConfigTest(cmd, path)
@@ -72,17 +72,6 @@ func ConfigTest(ctx context.Context, path string, ifaces []string, configID stri
 			Msg: "keepalived --config-test rejects the file: " + err.Error()})
 	}
 	return fs, nil
-}
-
-func scratchNetns(ctx context.Context, ifaces, argv []string) *exec.Cmd {
-	var script strings.Builder
-	script.WriteString("set -e\n")
-	for i, ifc := range ifaces {
-		fmt.Fprintf(&script, "ip link add %q type veth peer name lint-p%d\n", ifc, i)
-	}
-	script.WriteString(`exec "$@"` + "\n")
-	args := append([]string{"--net", "--", "sh", "-c", script.String(), "sh"}, argv...)
-	return exec.CommandContext(ctx, "unshare", args...)
 }
 
 // keepalived 2.2 prints "(FILE: Line N) message", or "(Line N) message"
