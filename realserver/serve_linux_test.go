@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/labtest"
 
 	"github.com/vishvananda/netlink"
 
@@ -25,24 +25,7 @@ import (
 // as `lvslab serve` processes, as in a lab.
 var lvslabBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lvslab-realserver-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lvslabBin = filepath.Join(dir, "lvslab")
-	build := exec.Command("go", "build", "-o", lvslabBin, "../cmd/lvslab")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build lvslab:", err)
-		_ = os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(labtest.RunWithLvslab(m, "../cmd/lvslab", &lvslabBin)) }
 
 func get(t *testing.T, h *topo.Host, target netip.AddrPort, proto client.Protocol, n int) *client.Result {
 	t.Helper()

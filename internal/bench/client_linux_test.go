@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/labtest"
 
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
@@ -19,24 +19,7 @@ import (
 // runs as `lvslab serve`, as in a lab.
 var lvslabBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lvslab-bench-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lvslabBin = filepath.Join(dir, "lvslab")
-	build := exec.Command("go", "build", "-o", lvslabBin, "../../cmd/lvslab")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build lvslab:", err)
-		_ = os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(labtest.RunWithLvslab(m, "../../cmd/lvslab", &lvslabBin)) }
 
 // TestClient runs the native client benchmark briefly on labs/dr.yaml:
 // both tools get replies in every run, the lab is gone afterwards. The

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/lvslab/lvslab/internal/leakcheck"
@@ -51,4 +53,26 @@ func BuildLab(t testing.TB, file, prefix, base string) *topo.Lab {
 		}
 	})
 	return lab
+}
+
+// RunWithLvslab is a TestMain for packages whose tests start backends as
+// `lvslab serve`, as a lab does: it builds the lvslab executable from
+// cmdDir (relative to the test's package) into a temporary directory,
+// points *bin at it, runs the tests, removes the directory and returns
+// their exit code. Equivalent to: `go build -o TMP/lvslab CMDDIR`.
+func RunWithLvslab(m *testing.M, cmdDir string, bin *string) int {
+	dir, err := os.MkdirTemp("", "lvslab-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "build lvslab:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	*bin = filepath.Join(dir, "lvslab")
+	build := exec.Command("go", "build", "-o", *bin, cmdDir)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build lvslab:", err)
+		return 1
+	}
+	return m.Run()
 }
