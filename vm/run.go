@@ -284,6 +284,9 @@ func runGuest(ctx context.Context, qemu string, cfg qemuConfig, opts Options, en
 				how = "restored"
 			}
 			fmt.Fprintf(debug, "lvslab: guest %s in %v\n", how, time.Since(start).Round(time.Millisecond))
+			if cfg.Restore {
+				markUsed(snap)
+			}
 			close(started)
 		}
 		handshake <- err

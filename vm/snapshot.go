@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +31,11 @@ const (
 	saveDeadline = 2 * time.Minute
 	// qmpTimeout bounds connecting to qemu's QMP socket.
 	qmpTimeout = 10 * time.Second
+	// snapshotUnused is how long a snapshot may go unrestored before a
+	// save beside it deletes it (one of another qemu, say); a restore
+	// marks it used at most once per snapshotTouch.
+	snapshotUnused = 14 * 24 * time.Hour
+	snapshotTouch  = 24 * time.Hour
 )
 
 // snapshotsEnabled says whether this run may restore and save snapshots.
@@ -155,6 +161,9 @@ func (s *snapshotSaver) save(ctx context.Context, qmpPath string) (saveErr, resu
 	if saveErr == nil {
 		saveErr = os.Rename(tmp, s.path)
 	}
+	if saveErr == nil {
+		pruneSnapshots(filepath.Dir(s.path), time.Now().Add(-snapshotUnused))
+	}
 	if saveErr != nil {
 		_ = os.Remove(tmp)
 	}
@@ -201,6 +210,27 @@ func migrateTo(ctx context.Context, q *qmp, f *os.File) error {
 			_ = q.execute("migrate_cancel", nil, nil)
 			return errors.New("save guest state: took longer than " + saveDeadline.String())
 		case <-tick.C:
+		}
+	}
+}
+
+// markUsed sets a restored snapshot's modification time to now, at most
+// once per snapshotTouch; best effort (the file may not be ours).
+func markUsed(snap string) {
+	if fi, err := os.Stat(snap); err == nil && time.Since(fi.ModTime()) > snapshotTouch {
+		now := time.Now()
+		_ = os.Chtimes(snap, now, now)
+	}
+}
+
+// pruneSnapshots deletes the snapshots in dir last used before cutoff, and
+// their lock files; best effort.
+func pruneSnapshots(dir string, cutoff time.Time) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.vmstate"))
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.ModTime().Before(cutoff) {
+			_ = os.Remove(f)
+			_ = os.Remove(strings.TrimSuffix(f, ".vmstate") + ".lock")
 		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestSnapshotKey(t *testing.T) {
@@ -183,5 +186,31 @@ func TestSnapshotsEnabled(t *testing.T) {
 				t.Errorf("snapshotsEnabled = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPruneSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	old, used := filepath.Join(dir, "old.vmstate"), filepath.Join(dir, "used.vmstate")
+	for _, f := range []string{old, used, filepath.Join(dir, "old.lock"), filepath.Join(dir, "other")} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-30 * 24 * time.Hour)
+	for _, f := range []string{old, used, filepath.Join(dir, "other")} {
+		if err := os.Chtimes(f, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markUsed(used)
+	pruneSnapshots(dir, time.Now().Add(-snapshotUnused))
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if diff := cmp.Diff([]string{"other", "used.vmstate"}, left); diff != "" {
+		t.Errorf("files left (-want +got):\n%s", diff)
 	}
 }
