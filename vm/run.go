@@ -223,7 +223,7 @@ func runGuest(ctx context.Context, qemu string, cfg qemuConfig, opts Options, en
 	if opts.Interactive {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 		if cfg.Debug {
-			debug = opts.Stderr
+			debug = orDiscard(opts.Stderr)
 		}
 	} else {
 		// The console carries only kernel and init noise; keep its tail
