@@ -47,7 +47,7 @@ func snapshotsEnabled(opts Options) bool {
 // holds: a digest of qemu's command line without the per-run paths (so
 // the accelerator, memory, vCPUs, devices and kernel command line count),
 // of the qemu binary and of the image's kernel and initramfs (size and
-// modification time), and under KVM of the host kernel's release.
+// modification time), and under KVM of the host's kernel and CPU.
 func snapshotKey(qemu string, cfg qemuConfig) (string, error) {
 	c := cfg
 	c.Dir, c.Ctl, c.Interactive, c.QMP, c.Restore = "/work", "/ctl", false, "", false
@@ -68,9 +68,33 @@ func snapshotKey(qemu string, cfg qemuConfig) (string, error) {
 		fmt.Fprintf(h, "%s %d %d\n", f, fi.Size(), fi.ModTime().UnixNano())
 	}
 	if cfg.Accel == "kvm" {
+		// -cpu host: the guest's CPU is the host's, under its kernel.
 		fmt.Fprintln(h, hostRelease())
+		fmt.Fprintln(h, hostCPU())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:24], nil
+}
+
+// hostCPU is the host's CPU model and features, from /proc/cpuinfo.
+func hostCPU() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	var model, flags string
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch strings.TrimSpace(k) {
+		case "model name":
+			model = v
+		case "flags":
+			flags = v
+		}
+		if model != "" && flags != "" {
+			break
+		}
+	}
+	return model + "|" + flags
 }
 
 // snapshotDirs are where snapshots are kept, first choice first: beside
