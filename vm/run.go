@@ -219,7 +219,7 @@ func runGuest(ctx context.Context, qemu string, cfg qemuConfig, opts Options, en
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 3 * time.Second // then SIGKILL
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var debug io.Writer = io.Discard
+	debug := io.Discard
 	if opts.Interactive {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 		if cfg.Debug {
@@ -321,7 +321,7 @@ func runGuest(ctx context.Context, qemu string, cfg qemuConfig, opts Options, en
 		return -1, fmt.Errorf("run in guest: %w", err)
 	}
 	if cfg.Restore && hsErr != nil {
-		return -1, fmt.Errorf("%w: %v", errNotRestored, hsErr)
+		return -1, fmt.Errorf("%w: %w", errNotRestored, hsErr)
 	}
 	if b, err := os.ReadFile(filepath.Join(ctl, "error")); err == nil {
 		return -1, fmt.Errorf("boot guest: %s", strings.TrimSpace(string(b)))
