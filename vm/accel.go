@@ -55,7 +55,7 @@ func chooseAccel(ctx context.Context, img Image, opts Options) (string, error) {
 	verdict := "tcg"
 	pctx, cancel := context.WithTimeout(ctx, kvmProbeDeadline)
 	defer cancel()
-	code, err := boot(pctx, img, "kvm", Options{Argv: []string{"true"}, Dir: os.TempDir(), Memory: opts.Memory, CPUs: opts.CPUs})
+	code, err := boot(pctx, img, "kvm", Options{Argv: []string{"true"}, Dir: os.TempDir(), Memory: opts.Memory, CPUs: opts.CPUs, NoSnapshot: true})
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("probe kvm: %w", ctx.Err())
 	}

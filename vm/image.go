@@ -30,12 +30,14 @@ func DefaultCacheDir() string {
 	return "/var/cache/lvslab"
 }
 
-// Image is one provisioned guest: a kernel and the initramfs built for it.
+// Image is one provisioned guest: a kernel, the initramfs built for it and
+// its modules.
 type Image struct {
 	Dir     string // cacheDir/vm/<version>
 	Version string // kernel release, e.g. 6.1.0-56-amd64
 	Kernel  string // Dir/vmlinux (booted via PVH, fast under TCG), else Dir/vmlinuz
-	Initrd  string // Dir/initrd.gz
+	Initrd  string // Dir/initrd: busybox, /init and the modules loaded at boot
+	Modules string // Dir/modules: the guest's /lib/modules/<version>
 }
 
 // FindImage returns the current image under cacheDir ("" means
@@ -49,10 +51,14 @@ func FindImage(cacheDir string) (Image, error) {
 	if err != nil {
 		return Image{}, fmt.Errorf("find guest image in %s: %w", cacheDir, ErrNotProvisioned)
 	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return Image{}, fmt.Errorf("find guest image in %s: %w", cacheDir, err)
+	}
 	img := Image{
-		Dir:    dir,
-		Kernel: filepath.Join(dir, "vmlinuz"),
-		Initrd: filepath.Join(dir, "initrd.gz"),
+		Dir:     dir,
+		Kernel:  filepath.Join(dir, "vmlinuz"),
+		Initrd:  filepath.Join(dir, "initrd"),
+		Modules: filepath.Join(dir, "modules"),
 	}
 	if _, err := os.Stat(filepath.Join(dir, "vmlinux")); err == nil {
 		img.Kernel = filepath.Join(dir, "vmlinux")
@@ -62,7 +68,7 @@ func FindImage(cacheDir string) (Image, error) {
 		return Image{}, fmt.Errorf("read guest kernel version: %w", ErrNotProvisioned)
 	}
 	img.Version = strings.TrimSpace(string(v))
-	for _, f := range []string{img.Kernel, img.Initrd} {
+	for _, f := range []string{img.Kernel, img.Initrd, filepath.Join(img.Modules, "modules.dep")} {
 		if _, err := os.Stat(f); err != nil {
 			return Image{}, fmt.Errorf("find %s: %w", f, ErrNotProvisioned)
 		}

@@ -1,16 +1,26 @@
 #!/bin/sh
 # /init of the lvslab guest (busybox sh, PID 1). Built into the initramfs by
-# vm/provision.sh; the host side is vm/qemu.go.
+# vm/provision.sh; the host side is vm/run.go.
 #
-# The host shares three 9p trees:
+# Stage 1 does what every run needs alike: load the modules, find the
+# virtio-serial ports. Then the guest says "ready" on its control port and
+# waits for "go SECONDS". The host may save the guest's state at that point
+# (vm/snapshot.go) and later restore it instead of booting: a restored guest
+# starts right there, so nothing before the wait may depend on the run, and
+# no 9p tree may be mounted yet (qemu refuses to migrate a guest that has
+# one mounted).
+#
+# Stage 2 mounts the three 9p trees the host shares:
+#   lvslab    a per-run control dir      -> config.sh, run.sh; we write status
 #   hostroot  the host's / (read-only)   -> lower layer of the guest's root
 #   work      the work dir (read-write)  -> mounted at the same path
-#   lvslab    a per-run control dir      -> config.sh, run.sh; we write status
-# It prints nothing on success: the command's stdio goes through virtio-serial
-# ports (stdin/stdout/stderr) or, for a shell, the console.
+# and runs the command. It prints nothing on success: the command's stdio
+# goes through virtio-serial ports (stdin/stdout/stderr) or, for a shell,
+# the console.
 export PATH=/bin
 ctl=/ctl
 new=/newroot
+ports="lvslab.ctl lvslab.stdin lvslab.stdout lvslab.stderr"
 
 fail() {
 	echo "lvslab-init: $*" >&2
@@ -28,26 +38,56 @@ if grep -q lvslab.debug /proc/cmdline; then
 	set -x
 fi
 
-modprobe -qa virtio_pci virtio_console 9p 9pnet_virtio overlay
+# --- stage 1 ---------------------------------------------------------------
+# The initramfs holds only the modules named in /modules.boot (and what
+# they depend on); provision.sh says why each is loaded at boot. The rest
+# are on the host, bound in at stage 2.
+modprobe -qa virtio_pci virtio_console
+# shellcheck disable=SC2046
+modprobe -qa $(cat /modules.boot) 2>/dev/null &
+modpid=$!
+
+# Named virtio-serial ports -> /dev/virtio-ports/<name> (no udev here).
+mkdir -p /dev/virtio-ports
+for i in $(seq 200); do
+	for p in /sys/class/virtio-ports/*; do
+		[ -e "$p/name" ] || continue
+		name=$(cat "$p/name")
+		[ -n "$name" ] && ln -sf "/dev/${p##*/}" "/dev/virtio-ports/$name"
+	done
+	missing=
+	for name in $ports; do
+		[ -e "/dev/virtio-ports/$name" ] || missing=1
+	done
+	[ -z "$missing" ] && break
+	sleep 0.05
+done
+wait "$modpid"
+[ -e /dev/virtio-ports/lvslab.ctl ] || fail "no control port"
+
+# The wait. The clock is set from the host's: a restored guest's is as old
+# as its snapshot.
+exec 3<>/dev/virtio-ports/lvslab.ctl
+echo ready >&3
+read -r word secs <&3 || fail "read control port"
+[ "$word" = go ] || fail "control port said $word"
+date -s "@$secs" >/dev/null
+echo ok >&3
+exec 3>&-
+
+# --- stage 2 ---------------------------------------------------------------
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 lvslab "$ctl" ||
 	fail "mount control share"
 # shellcheck disable=SC1091
 . "$ctl/config.sh" || fail "read config.sh"
 
-# Preload what has no autoload alias (ip_vs: /proc/net/ip_vs, ipip: tunl0,
-# tun: /dev/net/tun)
-# and what every lab uses, in the background while the root is assembled.
-# Everything else shipped (schedulers, nftables, gre, vxlan, ...) the
-# kernel loads on first use through /sbin/modprobe.
-# Every IPVS scheduler is loaded at boot: keepalived asks the kernel for
-# one while IPVS holds its mutex, which can deadlock against namespace
-# cleanup (see director/modules.go).
-modprobe -qa crc32c_generic ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ipip veth bridge tun 2>/dev/null &
-modpid=$!
-
 # Root: overlay(tmpfs upper, 9p host root lower); fallback: read-only 9p root.
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
 	fail "mount host root"
+# All the modules, from the image on the host: for the kernel's autoloader
+# (/sbin/modprobe here) and for modprobe in the guest's root (below).
+mount --bind "/lower$LVSLAB_MODULES" "/lib/modules/$kver" ||
+	fail "bind modules $LVSLAB_MODULES"
 mount -t tmpfs -o mode=0755 tmpfs /upper
 mkdir -p /upper/upper /upper/work
 if ! mount -t overlay -o lowerdir=/lower,upperdir=/upper/upper,workdir=/upper/work overlay "$new" 2>/dev/null; then
@@ -85,27 +125,8 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=mmap work "$new$
 
 cp "$ctl/run.sh" "$new/run/lvslab/run.sh" || fail "copy run.sh"
 
-# Named virtio-serial ports -> /dev/virtio-ports/<name> (no udev here).
-mkdir -p /dev/virtio-ports
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	n=0
-	for p in /sys/class/virtio-ports/*; do
-		[ -e "$p/name" ] || continue
-		name=$(cat "$p/name")
-		[ -n "$name" ] || continue
-		ln -sf "/dev/${p##*/}" "/dev/virtio-ports/$name"
-		n=$((n + 1))
-	done
-	[ "$n" -ge "$LVSLAB_PORTS" ] && break
-	sleep 0.05
-done
-
-wait "$modpid"
-
-in=/dev/null out=/dev/console err=/dev/console
-[ -e /dev/virtio-ports/lvslab.stdin ] && in=/dev/virtio-ports/lvslab.stdin
-[ -e /dev/virtio-ports/lvslab.stdout ] && out=/dev/virtio-ports/lvslab.stdout
-[ -e /dev/virtio-ports/lvslab.stderr ] && err=/dev/virtio-ports/lvslab.stderr
+in=/dev/null out=/dev/virtio-ports/lvslab.stdout err=/dev/virtio-ports/lvslab.stderr
+[ "$LVSLAB_STDIN" = 1 ] && in=/dev/virtio-ports/lvslab.stdin
 
 if [ "$LVSLAB_MODE" = tty ]; then
 	# A shell: the console is its controlling terminal (job control, ^C).

@@ -7,17 +7,16 @@ import (
 
 // Port names the guest's /init looks for under /dev/virtio-ports.
 const (
+	portCtl    = "lvslab.ctl"
 	portStdin  = "lvslab.stdin"
 	portStdout = "lvslab.stdout"
 	portStderr = "lvslab.stderr"
 )
 
-// chardevPort is a virtio-serial port backed by a unix socket qemu
-// connects to.
-type chardevPort struct {
-	Name   string // port name in the guest
-	Socket string // host unix socket path
-}
+// guestPorts are the virtio-serial ports of every guest, in this order. A
+// port a run does not use has a null backend: the devices stay the same
+// from run to run, as restoring a snapshot requires.
+var guestPorts = []string{portCtl, portStdin, portStdout, portStderr}
 
 // qemuConfig is everything that shapes the qemu command line.
 type qemuConfig struct {
@@ -29,8 +28,18 @@ type qemuConfig struct {
 	Ctl         string // control dir, shared read-write as "lvslab"
 	Interactive bool
 	Debug       bool // kernel and init messages on the console
-	Ports       []chardevPort
+	// Sockets maps a port of guestPorts to the host unix socket qemu
+	// connects it to; a port not in it is left unconnected.
+	Sockets map[string]string
+	// QMP is the unix socket qemu listens on for QMP commands ("": none).
+	QMP string
+	// Restore starts the guest from the snapshot open as qemu's fd 3
+	// instead of booting it.
+	Restore bool
 }
+
+// restoreFD is the descriptor qemu reads a snapshot from.
+const restoreFD = 3
 
 // qemuOptValue escapes a value for qemu's comma-separated option syntax.
 func qemuOptValue(s string) string { return strings.ReplaceAll(s, ",", ",,") }
@@ -61,16 +70,27 @@ func (c qemuConfig) args() []string {
 		"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 		"-virtfs", "local,path="+qemuOptValue(c.Dir)+",mount_tag=work,security_model=none,multidevs=remap",
 		"-virtfs", "local,path="+qemuOptValue(c.Ctl)+",mount_tag=lvslab,security_model=none",
+		// A new generation ID on every start: a restored guest reseeds its
+		// random number generator instead of repeating its snapshot's.
+		"-device", "vmgenid",
+		"-device", "virtio-serial-pci,id=vser",
 	)
-	if len(c.Ports) > 0 {
-		a = append(a, "-device", "virtio-serial-pci,id=vser")
-		for i, p := range c.Ports {
-			id := "port" + strconv.Itoa(i)
-			a = append(a,
-				"-chardev", "socket,id="+id+",path="+qemuOptValue(p.Socket),
-				"-device", "virtserialport,bus=vser.0,chardev="+id+",name="+p.Name,
-			)
+	for i, name := range guestPorts {
+		id := "port" + strconv.Itoa(i)
+		backend := "null,id=" + id
+		if s, ok := c.Sockets[name]; ok {
+			backend = "socket,id=" + id + ",path=" + qemuOptValue(s)
 		}
+		a = append(a,
+			"-chardev", backend,
+			"-device", "virtserialport,bus=vser.0,chardev="+id+",name="+name,
+		)
+	}
+	if c.QMP != "" {
+		a = append(a, "-qmp", "unix:"+qemuOptValue(c.QMP)+",server=on,wait=off")
+	}
+	if c.Restore {
+		a = append(a, "-incoming", "fd:"+strconv.Itoa(restoreFD))
 	}
 	return a
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestQemuArgs(t *testing.T) {
-	img := Image{Kernel: "/c/vmlinux", Initrd: "/c/initrd.gz"}
+	img := Image{Kernel: "/c/vmlinux", Initrd: "/c/initrd"}
 	tests := []struct {
 		name string
 		cfg  qemuConfig
@@ -20,13 +20,14 @@ func TestQemuArgs(t *testing.T) {
 			cfg:  qemuConfig{Image: img, Accel: "tcg", Memory: 1024, CPUs: 2, Dir: "/work", Ctl: "/tmp/c"},
 			want: []string{
 				"-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2", "-m", "1024",
-				"-kernel", "/c/vmlinux", "-initrd", "/c/initrd.gz",
+				"-kernel", "/c/vmlinux", "-initrd", "/c/initrd",
 				"-append", "console=ttyS0 quiet loglevel=0 panic=-1", "-nic", "none",
 				"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 				"-virtfs", "local,path=/work,mount_tag=work,security_model=none,multidevs=remap",
 				"-virtfs", "local,path=/tmp/c,mount_tag=lvslab,security_model=none",
+				"-device", "vmgenid",
 			},
-			not: []string{"virtio-serial-pci,id=vser"},
+			not: []string{"-incoming", "-qmp"},
 		},
 		{
 			name: "kvm",
@@ -39,14 +40,25 @@ func TestQemuArgs(t *testing.T) {
 			want: []string{"-virtfs", "local,path=/a,,b,mount_tag=work,security_model=none,multidevs=remap"},
 		},
 		{
-			name: "ports",
+			name: "every port, connected or not",
 			cfg: qemuConfig{Image: img, Accel: "tcg", Memory: 1, CPUs: 1, Dir: "/w", Ctl: "/c",
-				Ports: []chardevPort{{Name: portStdout, Socket: "/c/o.sock"}}},
+				Sockets: map[string]string{portCtl: "/c/ctl.sock", portStdout: "/c/o,.sock"}},
 			want: []string{
 				"-device", "virtio-serial-pci,id=vser",
-				"-chardev", "socket,id=port0,path=/c/o.sock",
-				"-device", "virtserialport,bus=vser.0,chardev=port0,name=lvslab.stdout",
+				"-chardev", "socket,id=port0,path=/c/ctl.sock",
+				"-device", "virtserialport,bus=vser.0,chardev=port0,name=lvslab.ctl",
+				"-chardev", "null,id=port1",
+				"-device", "virtserialport,bus=vser.0,chardev=port1,name=lvslab.stdin",
+				"-chardev", "socket,id=port2,path=/c/o,,.sock",
+				"-device", "virtserialport,bus=vser.0,chardev=port2,name=lvslab.stdout",
+				"-chardev", "null,id=port3",
+				"-device", "virtserialport,bus=vser.0,chardev=port3,name=lvslab.stderr",
 			},
+		},
+		{
+			name: "restore",
+			cfg:  qemuConfig{Image: img, Accel: "tcg", Memory: 1, CPUs: 1, Dir: "/w", Ctl: "/c", QMP: "/c/q.sock", Restore: true},
+			want: []string{"-qmp", "unix:/c/q.sock,server=on,wait=off", "-incoming", "fd:3"},
 		},
 		{
 			name: "debug",

@@ -86,11 +86,24 @@ func runScript(argv []string, dir string, env [][2]string, rows, cols int) strin
 	return b.String()
 }
 
+// guestConfig is what the guest's /init learns per run (config.sh), after
+// the wait a snapshot is taken at.
+type guestConfig struct {
+	Dir         string // work dir, mounted at the same path
+	Interactive bool   // the command gets the console, not the ports
+	Stdin       bool   // the stdin port carries the command's input
+	Modules     string // host path of the guest's /lib/modules/<version>
+}
+
 // configScript renders the settings the guest's /init sources.
-func configScript(dir string, interactive bool, ports int) string {
-	mode := "pipe"
-	if interactive {
+func configScript(c guestConfig) string {
+	mode, stdin := "pipe", 0
+	if c.Interactive {
 		mode = "tty"
 	}
-	return fmt.Sprintf("LVSLAB_WORKDIR=%s\nLVSLAB_MODE=%s\nLVSLAB_PORTS=%d\n", shellQuote(dir), mode, ports)
+	if c.Stdin {
+		stdin = 1
+	}
+	return fmt.Sprintf("LVSLAB_WORKDIR=%s\nLVSLAB_MODE=%s\nLVSLAB_STDIN=%d\nLVSLAB_MODULES=%s\n",
+		shellQuote(c.Dir), mode, stdin, shellQuote(c.Modules))
 }

@@ -85,12 +85,25 @@ func TestRunScript(t *testing.T) {
 }
 
 func TestConfigScript(t *testing.T) {
-	out, err := exec.Command("sh", "-c", configScript("/w d/it's", true, 0)+`printf "%s|%s|%s" "$LVSLAB_WORKDIR" "$LVSLAB_MODE" "$LVSLAB_PORTS"`).Output()
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		cfg  guestConfig
+		want string
+	}{
+		{name: "shell", cfg: guestConfig{Dir: "/w d/it's", Interactive: true, Modules: "/c/m"}, want: "/w d/it's|tty|0|/c/m"},
+		{name: "pipe with stdin", cfg: guestConfig{Dir: "/w", Stdin: true, Modules: "/c $x/m"}, want: "/w|pipe|1|/c $x/m"},
 	}
-	if want := "/w d/it's|tty|0"; string(out) != want {
-		t.Errorf("got %q, want %q", out, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command("sh", "-c", configScript(tt.cfg)+
+				`printf "%s|%s|%s|%s" "$LVSLAB_WORKDIR" "$LVSLAB_MODE" "$LVSLAB_STDIN" "$LVSLAB_MODULES"`).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.want {
+				t.Errorf("got %q, want %q", out, tt.want)
+			}
+		})
 	}
 }
 

@@ -23,22 +23,35 @@ type stream struct {
 }
 
 func (s *stream) listen(dir string) error {
-	s.path = filepath.Join(dir, s.name+".sock")
-	if len(s.path) > maxSocketPath {
-		return fmt.Errorf("listen on %s: path longer than %d bytes (set TMPDIR to a shorter directory)", s.path, maxSocketPath)
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.path, Net: "unix"})
+	ln, path, err := listenUnix(dir, s.name)
 	if err != nil {
-		return fmt.Errorf("listen for guest %s: %w", s.name, err)
+		return err
 	}
-	s.ln = ln
+	s.ln, s.path = ln, path
 	return nil
 }
 
+// listenUnix listens on dir/name.sock for qemu to connect port name.
+func listenUnix(dir, name string) (*net.UnixListener, string, error) {
+	path := filepath.Join(dir, name+".sock")
+	if len(path) > maxSocketPath {
+		return nil, "", fmt.Errorf("listen on %s: path longer than %d bytes (set TMPDIR to a shorter directory)", path, maxSocketPath)
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, "", fmt.Errorf("listen for guest %s: %w", name, err)
+	}
+	return ln, path, nil
+}
+
 // serve accepts qemu's connection and copies until EOF: for stdout/stderr,
-// when qemu exits; for stdin, until s.in ends, which the guest sees as EOF. A stdin reader that never ends keeps its goroutine alive
-// after Run returns, as with os/exec; output streams report to wg.
-func (s *stream) serve(wg *sync.WaitGroup) {
+// when qemu exits; for stdin, until s.in ends, which the guest sees as EOF.
+// Stdin is read only once start is closed (the guest has taken the run: a
+// failed restore must leave it unread for the boot that follows), and not
+// at all if stop is closed first. A stdin reader that never ends keeps its
+// goroutine alive after Run returns, as with os/exec; output streams report
+// to wg.
+func (s *stream) serve(wg *sync.WaitGroup, start, stop <-chan struct{}) {
 	if s.out != nil {
 		defer wg.Done()
 	}
@@ -49,6 +62,11 @@ func (s *stream) serve(wg *sync.WaitGroup) {
 	defer conn.Close()
 	if s.out != nil {
 		_, _ = io.Copy(s.out, conn)
+		return
+	}
+	select {
+	case <-start:
+	case <-stop:
 		return
 	}
 	_, _ = io.Copy(conn, s.in)
@@ -74,6 +92,18 @@ func closeStreams(ss []*stream) {
 	for _, s := range ss {
 		s.close()
 	}
+}
+
+// syncWriter serialises the writes of several goroutines to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // tailBuffer keeps the last max bytes written to it.

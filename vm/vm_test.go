@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +129,104 @@ func BenchmarkBoot(b *testing.B) {
 		if _, err := BootTime(context.Background(), Options{Dir: b.TempDir()}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRunSnapshot boots a guest of a configuration no other test uses
+// (768 MiB), so that it owns its snapshot: the snapshot is saved, then
+// restored, and a damaged one is replaced by a boot that still delivers
+// the run's stdin.
+func TestRunSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots qemu guests")
+	}
+	requireImage(t)
+	if os.Getenv(InVMEnv) == "1" {
+		t.Skip("already in the guest")
+	}
+	t.Setenv(SnapshotEnv, "")
+	t.Setenv(DebugEnv, "1") // says booted or restored, and where it saved
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	opts := Options{
+		Argv:   []string{"sh", "-c", "cat; cat /proc/sys/kernel/random/uuid; date +%s"},
+		Memory: 768, CPUs: 2, Accel: "tcg",
+	}
+	img, err := FindImage("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := snapshotKey(qemu, newQemuConfig(img, "tcg", opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old := findSnapshot(img, key); old != "" {
+		if err := os.Remove(old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(t *testing.T, stdin string) (stdout []string, stderr string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		o := opts
+		o.Dir, o.Stdin, o.Stdout, o.Stderr = t.TempDir(), strings.NewReader(stdin+"\n"), &out, &errb
+		code, err := Run(ctx, o)
+		if err != nil || code != 0 {
+			t.Fatalf("Run = %d, %v; stderr:\n%s", code, err, errb.String())
+		}
+		stdout = strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(stdout) != 3 || stdout[0] != stdin {
+			t.Fatalf("stdout %q, want the input %q, a uuid and the time", out.String(), stdin)
+		}
+		if secs, err := strconv.ParseInt(stdout[2], 10, 64); err != nil || time.Since(time.Unix(secs, 0)).Abs() > time.Minute {
+			t.Errorf("guest clock %q, host's %d", stdout[2], time.Now().Unix())
+		}
+		return stdout, errb.String()
+	}
+	saved := func(t *testing.T, stderr string) string {
+		t.Helper()
+		m := regexp.MustCompile(`lvslab: guest snapshot saved in \S+: (\S+)`).FindStringSubmatch(stderr)
+		if m == nil || !strings.Contains(stderr, "lvslab: guest booted") {
+			t.Fatalf("not booted and saved:\n%s", stderr)
+		}
+		return m[1]
+	}
+
+	_, stderr := run(t, "first")
+	snap := saved(t, stderr)
+	if got := findSnapshot(img, key); got != snap {
+		t.Fatalf("saved %s, found %q", snap, got)
+	}
+
+	var uuids []string
+	for i := range 2 {
+		stdout, stderr := run(t, "restored")
+		if !strings.Contains(stderr, "lvslab: guest restored") {
+			t.Fatalf("run %d not restored:\n%s", i, stderr)
+		}
+		// The vmgenid device tells the kernel, which says so.
+		if !strings.Contains(stderr, "crng reseeded due to virtual machine fork") {
+			t.Errorf("run %d: the restored guest did not reseed its random number generator", i)
+		}
+		uuids = append(uuids, stdout[1])
+	}
+	if uuids[0] == uuids[1] {
+		t.Errorf("two restored guests drew the same random uuid %s", uuids[0])
+	}
+
+	tmp := snap + ".damaged"
+	if err := os.WriteFile(tmp, []byte("not a snapshot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, snap); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr = run(t, "still here") // the input must survive the failed restore
+	if got := saved(t, stderr); got != snap {
+		t.Errorf("saved %s, want the damaged %s replaced", got, snap)
 	}
 }
