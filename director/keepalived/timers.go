@@ -162,15 +162,6 @@ func RemovalRefused(c *topo.Check) time.Duration {
 	return time.Duration(d+r*dbr) * time.Second
 }
 
-// RemovalRefusedMin is the shortest a checker can take to declare a
-// refusing server down: the next round starts at once and its retry+1
-// attempts fail at once, with delay_before_retry between them,
-// retry×delay_before_retry.
-func RemovalRefusedMin(c *topo.Check) time.Duration {
-	_, _, r, dbr := checkTimers(c)
-	return time.Duration(r*dbr) * time.Second
-}
-
 // RemovalTimeoutMin is the shortest a checker can take to declare a
 // blackholed server down: if the next check round starts at once, its
 // retry+1 attempts still each wait connect_timeout, with
