@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -247,5 +249,77 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 		res = send(cli, "quorum 2 lost", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
 		Expect(res.Tally).To(Equal(map[string]int{"sorry": 10}))
+	})
+})
+
+// blackhole makes the node drop (or, with on false, stop dropping) the
+// TCP SYNs it receives for port, in a table of its own: a server that
+// no longer answers rather than refuses. Equivalent to: `ip netns exec
+// NS nft add rule inet lvslab_blackhole input tcp dport PORT tcp flags
+// syn drop`.
+func blackhole(h *topo.Host, port uint16, on bool) {
+	GinkgoHelper()
+	if !on {
+		nft(h, "delete table inet lvslab_blackhole")
+		return
+	}
+	nft(h, "add table inet lvslab_blackhole; "+
+		"add chain inet lvslab_blackhole input { type filter hook input priority 0; policy accept; }; "+
+		fmt.Sprintf("add rule inet lvslab_blackhole input tcp dport %d tcp flags syn drop", port))
+}
+
+var _ = Describe("keepalived TCP_CHECK of a blackholed real server", Label("keepalived", "health"), func() {
+	It("drops a real server that stops answering SYNs after delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry at most and (retry+1)×connect_timeout + retry×delay_before_retry at least, later than a refusing one can take", func() {
+		spec, lab := kaLab("lvs01", func(s *topo.Spec) { healthTimers(s.Services[0].Check) })
+		svc := lab.Spec.Services[0]
+		check := svc.Check
+		target := serviceVIP(spec)
+		dirs := []*topo.Host{host(lab, "lvs01"), host(lab, "lvs02")}
+		web01 := host(lab, "web01")
+		rs := svc.RealServers[0]
+		port := rs.Port
+		if port == 0 {
+			port = svc.Port
+		}
+		rip01, rip02 := rs.RIP.String(), svc.RealServers[1].RIP.String()
+		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
+
+		By(fmt.Sprintf("web01 drops every SYN to port %d (nft ... tcp flags syn drop in its own namespace)", port))
+		most, least := keepalived.RemovalTimeout(check), keepalived.RemovalTimeoutMin(check)
+		refused := keepalived.RemovalRefused(check)
+		t := time.Now()
+		blackhole(web01, port, true)
+		DeferCleanup(func() {
+			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _ = web01.Command(c, "nft", "delete table inet lvslab_blackhole").CombinedOutput()
+		})
+		cmdTook := time.Since(t)
+		removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, most+checkerLate+10*time.Second)
+		for _, h := range dirs {
+			// From the rule in place (the command's end): every attempt
+			// from then on waits out connect_timeout.
+			took := removed[h.Name()]
+			record("blackhole removal "+h.Name(),
+				"web01 left the table %s after its SYNs were dropped (the nft command took %s); formula: at most delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %d + %d×%d + %d×%d = %s, at least (retry+1)×connect_timeout + retry×delay_before_retry = %s; a refusing server is gone within %s",
+				took.Round(time.Millisecond), cmdTook.Round(time.Millisecond), check.DelayLoop, check.Retry+1, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry, most, least, refused)
+			Expect(took).To(BeNumerically(">=", least-checkerEarly), "removal on %s before (retry+1)×connect_timeout + retry×delay_before_retry", h.Name())
+			// To the command's start: the rule may have been in place as
+			// soon as it began.
+			Expect(cmdTook+took).To(BeNumerically("<=", most+checkerLate), "removal on %s", h.Name())
+			// The negative control of the refusing specs: their formula
+			// cannot pass for this one's, which waits out connect_timeout.
+			Expect(took).To(BeNumerically(">", refused), "removal on %s within a refusing server's delay_loop + retry×delay_before_retry: connect_timeout did not count", h.Name())
+		}
+		res := send(host(lab, "client"), "web01 blackholed", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
+
+		By("the drop rule deleted: web01 is back on both directors")
+		blackhole(web01, port, false)
+		expectBack("blackhole re-add", "web01 back in the table", dirs, target, map[string]int{rip01: 1, rip02: 1}, check)
+		res = send(host(lab, "client"), "web01 answers again", client.Options{Target: target, Requests: 10})
+		Expect(res.Errors).To(BeEmpty())
+		expectEvenSplit(res)
 	})
 })
