@@ -59,7 +59,7 @@ var _ = Describe("keepalived nopreempt and preempt_delay (seed 004 §二: both B
 
 		By("systemctl stop keepalived on lvs01: lvs02 takes the VIP")
 		Expect(keepalived.Stop(lvs01)).To(Succeed())
-		waitMaster(lab, vip, "lvs02", masterDown(advert, vrrp.Members[1].Priority)+kaSlack)
+		waitMaster(lab, vip, "lvs02", masterDown(advert, vrrp.Members[1].Priority)+keepalivedLate)
 
 		By("systemctl start keepalived on lvs01: with nopreempt it stays BACKUP past its Master_Down_Interval")
 		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
@@ -87,7 +87,7 @@ var _ = Describe("keepalived nopreempt and preempt_delay (seed 004 §二: both B
 			afterUp.Round(time.Millisecond), afterCmd.Round(time.Millisecond), up.Round(time.Millisecond), delay,
 			masterDown(advert, prio01).Round(time.Millisecond), formula.Round(time.Millisecond), masterDown(advert, prio01).Round(time.Millisecond))
 		Expect(afterCmd).To(BeNumerically(">", formula-advertDuration(advert)), "the takeback was not delayed by preempt_delay")
-		Expect(afterUp).To(BeNumerically("<", formula+advertDuration(advert)+kaSlack))
+		Expect(afterUp).To(BeNumerically("<", formula+advertDuration(advert)+keepalivedLate))
 		eventuallyState(lvs02, keepalived.StateBackup, 5*time.Second)
 	})
 })
@@ -135,18 +135,32 @@ var _ = Describe("keepalived track_script (seed 001)", Label("keepalived", "fail
 		setDown0(lvs01, true)
 		took := waitMaster(lab, vip, "lvs02", masterDown(advert, p02)+10*time.Second)
 		formula := time.Duration(sc.Fall*sc.Interval)*time.Second + masterDown(advert, p02)
-		record("track_script failover", "lvs02 held the VIP alone %s after lvs01's check began to fail; formula: up to fall×interval + lvs02's Master_Down_Interval = %d×%d s + %s = %s",
-			took.Round(time.Millisecond), sc.Fall, sc.Interval, masterDown(advert, p02).Round(time.Millisecond), formula.Round(time.Millisecond))
-		Expect(took).To(BeNumerically("<", formula+kaSlack))
+		// The fall-th failing run starts between (fall-1)×interval and
+		// fall×interval after the flag and ends within the script's
+		// timeout; lvs02 ignores lvs01's adverts at the lowered priority,
+		// so its down timer runs from the last one at the old priority, up
+		// to advert_int before the drop.
+		least := time.Duration((sc.Fall-1)*sc.Interval)*time.Second + masterDown(advert, p02) - advertDuration(advert)
+		most := formula + time.Duration(sc.Timeout)*time.Second
+		record("track_script failover", "lvs02 held the VIP alone %s after lvs01's check began to fail; formula: up to fall×interval + lvs02's Master_Down_Interval = %d×%d s + %s = %s, plus the last run's timeout %d s; at least (fall-1)×interval + Master_Down_Interval - advert_int = %s",
+			took.Round(time.Millisecond), sc.Fall, sc.Interval, masterDown(advert, p02).Round(time.Millisecond), formula.Round(time.Millisecond), sc.Timeout, least.Round(time.Millisecond))
+		Expect(took).To(BeNumerically(">=", least-pollEarly), "lvs02 took over before lvs01's check could have failed fall times")
+		Expect(took).To(BeNumerically("<=", most+keepalivedLate), "lvs02 took over after fall×interval + timeout + Master_Down_Interval")
 		Expect(vrrpState(lvs01)).To(Equal(keepalived.Instance{Name: vrrp.Name, State: keepalived.StateBackup, Priority: p01 + sc.Weight, Configured: p01}))
 
 		By("the check passes again: lvs01's priority is back to " + fmt.Sprint(p01) + " and it preempts")
 		setDown0(lvs01, false)
 		took = waitMaster(lab, vip, "lvs01", masterDown(advert, p01)+10*time.Second)
 		formula = time.Duration(sc.Rise*sc.Interval)*time.Second + masterDown(advert, p01)
-		record("track_script recovery", "lvs01 held the VIP alone again %s after its check passed; formula: up to rise×interval + lvs01's Master_Down_Interval = %s",
-			took.Round(time.Millisecond), formula.Round(time.Millisecond))
-		Expect(took).To(BeNumerically("<", formula+kaSlack))
+		// lvs01, back to its priority, ignores lvs02's lower adverts: its
+		// down timer runs from the last one it took, up to advert_int
+		// before the rise-th passing run.
+		least = time.Duration((sc.Rise-1)*sc.Interval)*time.Second + masterDown(advert, p01) - advertDuration(advert)
+		most = formula + time.Duration(sc.Timeout)*time.Second
+		record("track_script recovery", "lvs01 held the VIP alone again %s after its check passed; formula: up to rise×interval + lvs01's Master_Down_Interval = %s, plus the last run's timeout %d s; at least (rise-1)×interval + Master_Down_Interval - advert_int = %s",
+			took.Round(time.Millisecond), formula.Round(time.Millisecond), sc.Timeout, least.Round(time.Millisecond))
+		Expect(took).To(BeNumerically(">=", least-pollEarly), "lvs01 preempted before its Master_Down_Interval")
+		Expect(took).To(BeNumerically("<=", most+keepalivedLate), "lvs01 preempted after rise×interval + timeout + Master_Down_Interval")
 		eventuallyState(lvs01, keepalived.StateMaster, 2*time.Second)
 	})
 })
@@ -191,6 +205,11 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		took := waitHolders(lab, vip, []string{"lvs01", "lvs02"}, masterDown(advert, vrrp.Members[1].Priority)+10*time.Second)
 		record("split brain", "both directors held %s %s after the cut; formula: lvs02's Master_Down_Interval %s after the last advert it heard (up to advert_int before the cut)",
 			vip, took.Round(time.Millisecond), masterDown(advert, vrrp.Members[1].Priority).Round(time.Millisecond))
+		// lvs02's down timer runs from the last advert it took, up to
+		// advert_int before the cut.
+		mdi02 := masterDown(advert, vrrp.Members[1].Priority)
+		Expect(took).To(BeNumerically(">=", mdi02-advertDuration(advert)-pollEarly), "lvs02 became MASTER before its Master_Down_Interval from the last advert it heard")
+		Expect(took).To(BeNumerically("<=", mdi02+keepalivedLate), "lvs02 became MASTER after its Master_Down_Interval from the cut")
 		eventuallyState(lvs02, keepalived.StateMaster, 2*time.Second)
 		Expect(vrrpState(host(lab, "lvs01")).State).To(Equal(keepalived.StateMaster))
 
@@ -210,7 +229,8 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		Expect(overlap(captures.MasterSpans(adverts))).To(BeNumerically(">", advertDuration(advert)), "both directors advertised at once in the capture")
 		record("split brain healed", "lvs01 alone held the VIP %s after the heal (formula: lvs01's next advert, within advert_int %d s); the client's neighbour entry for the VIP then: %q (lvs01 %s, lvs02 %s)",
 			took.Round(time.Millisecond), advert, neighbourMAC(cli, vip), macOf("lvs01", "eth0"), macOf("lvs02", "eth0"))
-		Expect(took).To(BeNumerically("<", advertDuration(advert)+kaSlack))
+		// No lower side: lvs01's next advert may come at once.
+		Expect(took).To(BeNumerically("<=", advertDuration(advert)+keepalivedLate), "lvs02 stepped down after lvs01's next advert")
 		eventuallyState(lvs02, keepalived.StateBackup, 2*time.Second)
 	})
 })

@@ -122,3 +122,60 @@ func CheckBound(c *topo.Check) time.Duration {
 	}
 	return time.Duration(warmup+delayLoop+connect) * time.Second
 }
+
+// checkTimers are a check's timers in seconds, keepalived's defaults
+// where the lab file leaves them unset.
+func checkTimers(c *topo.Check) (delayLoop, connect, retry, beforeRetry int) {
+	delayLoop, connect, retry, beforeRetry = c.DelayLoop, c.ConnectTimeout, c.Retry, c.DelayBeforeRetry
+	if delayLoop == 0 {
+		delayLoop = topo.DefaultDelayLoop
+	}
+	if connect == 0 {
+		connect = topo.DefaultConnectTimeout
+	}
+	if retry == 0 {
+		retry = topo.DefaultRetry
+	}
+	if beforeRetry == 0 {
+		beforeRetry = topo.DefaultDelayBeforeRetry
+	}
+	return delayLoop, connect, retry, beforeRetry
+}
+
+// RemovalTimeout is the longest a checker takes to declare an up real
+// server down when each of its attempts waits out connect_timeout (a
+// server that drops SYNs: a blackhole): the check round under way ends
+// within delay_loop, then retry+1 attempts of connect_timeout each with
+// delay_before_retry between them,
+// delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry.
+func RemovalTimeout(c *topo.Check) time.Duration {
+	d, ct, r, dbr := checkTimers(c)
+	return time.Duration(d+(r+1)*ct+r*dbr) * time.Second
+}
+
+// RemovalRefused is the longest a checker takes to declare an up real
+// server down when each attempt fails at once (a connection refused, an
+// answer with the wrong status, a script that exits 1): connect_timeout
+// never runs, delay_loop + retry×delay_before_retry.
+func RemovalRefused(c *topo.Check) time.Duration {
+	d, _, r, dbr := checkTimers(c)
+	return time.Duration(d+r*dbr) * time.Second
+}
+
+// RemovalTimeoutMin is the shortest a checker can take to declare a
+// blackholed server down: if the next check round starts at once, its
+// retry+1 attempts still each wait connect_timeout, with
+// delay_before_retry between them:
+// (retry+1)×connect_timeout + retry×delay_before_retry.
+func RemovalTimeoutMin(c *topo.Check) time.Duration {
+	_, ct, r, dbr := checkTimers(c)
+	return time.Duration((r+1)*ct+r*dbr) * time.Second
+}
+
+// Readd is the longest a checker takes to put a revived real server
+// back: one passing check, which starts within delay_loop and ends
+// within connect_timeout, delay_loop + connect_timeout.
+func Readd(c *topo.Check) time.Duration {
+	d, ct, _, _ := checkTimers(c)
+	return time.Duration(d+ct) * time.Second
+}

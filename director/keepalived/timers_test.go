@@ -85,3 +85,36 @@ func TestCheckBound(t *testing.T) {
 		})
 	}
 }
+
+func TestHealthFormulas(t *testing.T) {
+	tests := []struct {
+		name                                string
+		check                               *topo.Check
+		timeout, timeoutMin, refused, readd time.Duration
+	}{
+		// The scenarios' shortened timers: 3 + 2×2 + 1×1, 2×2 + 1, 3 + 1, 3 + 2.
+		{"delay_loop 3, connect_timeout 2, retry 1, delay_before_retry 1", &topo.Check{DelayLoop: 3, ConnectTimeout: 2, Retry: 1, DelayBeforeRetry: 1},
+			8 * time.Second, 5 * time.Second, 4 * time.Second, 5 * time.Second},
+		// Seed 004's document: 6 + 4×3 + 3×3, 4×3 + 3×3, 6 + 3×3, 6 + 3.
+		{"seed 004: delay_loop 6, connect_timeout 3, nb_get_retry 3, delay_before_retry 3", &topo.Check{DelayLoop: 6, ConnectTimeout: 3, Retry: 3, DelayBeforeRetry: 3},
+			27 * time.Second, 21 * time.Second, 15 * time.Second, 9 * time.Second},
+		// keepalived's defaults: delay_loop 60, connect_timeout 5, retry 1, delay_before_retry 1.
+		{"keepalived's defaults", &topo.Check{}, 71 * time.Second, 11 * time.Second, 61 * time.Second, 65 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RemovalTimeout(tt.check); got != tt.timeout {
+				t.Errorf("RemovalTimeout = %s, want %s", got, tt.timeout)
+			}
+			if got := RemovalTimeoutMin(tt.check); got != tt.timeoutMin {
+				t.Errorf("RemovalTimeoutMin = %s, want %s", got, tt.timeoutMin)
+			}
+			if got := RemovalRefused(tt.check); got != tt.refused {
+				t.Errorf("RemovalRefused = %s, want %s", got, tt.refused)
+			}
+			if got := Readd(tt.check); got != tt.readd {
+				t.Errorf("Readd = %s, want %s", got, tt.readd)
+			}
+		})
+	}
+}
