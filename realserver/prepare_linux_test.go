@@ -3,15 +3,12 @@ package realserver_test
 import (
 	"errors"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/realserver/rstest"
 	"github.com/lvslab/lvslab/topo"
@@ -40,30 +37,8 @@ func hostAddrs(t *testing.T, h *topo.Host, dev string) []string {
 	return out
 }
 
-// kernelHasIPIP reads from the kernel's files, independently of
-// Prepare, whether it has the ipip driver: loaded (/sys/module/ipip),
-// built in or shipped as a module.
-func kernelHasIPIP(t *testing.T) (bool, string) {
-	t.Helper()
-	if _, err := os.Stat("/sys/module/ipip"); err == nil {
-		return true, "/sys/module/ipip exists"
-	}
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("/lib/modules", unix.ByteSliceToString(u.Release[:]))
-	for _, f := range []string{"modules.builtin", "modules.dep"} {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err == nil && strings.Contains(string(data), "/ipip.ko") {
-			return true, filepath.Join(dir, f) + " lists ipip.ko"
-		}
-	}
-	return false, "no /sys/module/ipip and no ipip.ko in " + dir
-}
-
 func TestPrepare(t *testing.T) {
-	hasIPIP, ipipWhy := kernelHasIPIP(t)
+	hasIPIP, ipipWhy := testutil.KernelModule(t, "ipip", "/sys/module/ipip")
 	lab := rstest.Lab(t, "rp")
 	vips := []netip.Addr{rstest.VIP, netip.MustParseAddr("192.168.188.101")}
 	tests := []struct {

@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/testutil"
 )
@@ -37,32 +34,11 @@ func TestNeedsVM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	has, why := kernelShowsIPVS(t)
+	has, why := testutil.KernelModule(t, "ip_vs", "/proc/net/ip_vs")
 	t.Logf("NeedsVM() = %v; the kernel's files: %s", need, why)
 	if need == has {
 		t.Errorf("NeedsVM() = %v, but %s", need, why)
 	}
-}
-
-// kernelShowsIPVS reads whether the running kernel has IPVS from its
-// files, independently of the generic netlink probe.
-func kernelShowsIPVS(t *testing.T) (bool, string) {
-	t.Helper()
-	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
-		return true, "/proc/net/ip_vs exists (IPVS is loaded)"
-	}
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("/lib/modules", unix.ByteSliceToString(u.Release[:]))
-	for _, f := range []string{"modules.builtin", "modules.dep"} {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err == nil && strings.Contains(string(data), "/ip_vs.ko") {
-			return true, filepath.Join(dir, f) + " lists ip_vs.ko"
-		}
-	}
-	return false, "no /proc/net/ip_vs and no ip_vs.ko in " + dir
 }
 
 func TestRunGuest(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -55,4 +57,29 @@ func tryUnshare() error {
 		errc <- unix.Unshare(unix.CLONE_NEWNET)
 	}()
 	return <-errc
+}
+
+// KernelModule reads from the kernel's own files whether the running
+// kernel has the module name: present is a path that exists once it is
+// loaded (/sys/module/ipip, /proc/net/ip_vs); otherwise it is built in or
+// shipped as a module when its release's modules.builtin or modules.dep
+// lists name.ko. It returns the evidence with the answer: an oracle for
+// probes that find a feature another way.
+func KernelModule(t testing.TB, name, present string) (bool, string) {
+	t.Helper()
+	if _, err := os.Stat(present); err == nil {
+		return true, present + " exists"
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("/lib/modules", unix.ByteSliceToString(u.Release[:]))
+	for _, f := range []string{"modules.builtin", "modules.dep"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err == nil && strings.Contains(string(data), "/"+name+".ko") {
+			return true, filepath.Join(dir, f) + " lists " + name + ".ko"
+		}
+	}
+	return false, "no " + present + " and no " + name + ".ko in " + dir
 }
