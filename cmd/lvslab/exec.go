@@ -25,11 +25,7 @@ command's exit status becomes lvslab's.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return errors.New("exec: usage: lvslab exec NODE -- CMD")
 			}
-			lab, err := openLab(labName)
-			if err != nil {
-				return err
-			}
-			host, err := lab.Host(args[0])
+			_, host, err := openHost(labName, args[0])
 			if err != nil {
 				return err
 			}

@@ -25,11 +25,7 @@ must have IPVS (inside the guest kernel: lvslab vm -- lvslab ipvs …).`,
   lvslab vm -- lvslab ipvs lvs    # where the host kernel has no IPVS`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lab, err := openLab(labName)
-			if err != nil {
-				return err
-			}
-			h, err := lab.Host(args[0])
+			_, h, err := openHost(labName, args[0])
 			if err != nil {
 				return err
 			}

@@ -37,6 +37,19 @@ func pickLab(name string) (string, error) {
 	}
 }
 
+// openHost opens the chosen lab (openLab) and its node.
+func openHost(labName, node string) (*topo.Lab, *topo.Host, error) {
+	lab, err := openLab(labName)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := lab.Host(node)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lab, h, nil
+}
+
 func openLab(name string) (*topo.Lab, error) {
 	name, err := pickLab(name)
 	if err != nil {

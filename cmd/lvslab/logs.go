@@ -33,11 +33,7 @@ Ctrl-C.`,
   lvslab logs -l dr-keepalived web01`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lab, err := openLab(labName)
-			if err != nil {
-				return err
-			}
-			h, err := lab.Host(args[0])
+			_, h, err := openHost(labName, args[0])
 			if err != nil {
 				return err
 			}

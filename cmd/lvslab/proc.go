@@ -66,11 +66,7 @@ func procTarget(verb, labName string, args []string) (*topo.Lab, *topo.Host, pro
 	if !ok {
 		return nil, nil, procKind{}, fmt.Errorf("%s: unknown process kind %q (kinds: %s)", verb, args[1], kindNames())
 	}
-	lab, err := openLab(labName)
-	if err != nil {
-		return nil, nil, procKind{}, err
-	}
-	h, err := lab.Host(args[0])
+	lab, h, err := openHost(labName, args[0])
 	if err != nil {
 		return nil, nil, procKind{}, err
 	}
