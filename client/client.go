@@ -48,6 +48,12 @@ type Options struct {
 	// Sources are local addresses to send from, taken in turn; empty
 	// means the kernel picks (the node's primary address).
 	Sources []netip.Addr
+	// SourcePort binds every connection to this local port (0: the
+	// kernel picks one), as `curl --local-port` does, so that a flow is
+	// the same every run. A TCP port serves one connection at a time and
+	// stays taken a while after it closes, so more than one TCP request
+	// needs KeepAlive.
+	SourcePort uint16
 	// KeepAlive reuses one connection (one UDP socket) per source
 	// address instead of opening one per request. A request on a broken
 	// connection fails; the next one opens a new connection.
@@ -114,7 +120,29 @@ func (r *Result) Replies() []Event {
 	return out
 }
 
+// check checks a run's options and fills in the defaults.
 func (o *Options) check() error {
+	if err := o.checkConn(); err != nil {
+		return err
+	}
+	if o.Requests < 1 || o.Requests > MaxRequests {
+		return fmt.Errorf("requests %d: want 1 to %d", o.Requests, MaxRequests)
+	}
+	if o.Deadline <= 0 || o.Deadline > MaxDeadline {
+		return fmt.Errorf("deadline %s: want more than 0, up to %s", o.Deadline, MaxDeadline)
+	}
+	if o.Interval < 0 {
+		return fmt.Errorf("interval %s: negative", o.Interval)
+	}
+	if o.SourcePort != 0 && o.Protocol != UDPEcho && o.Requests > 1 && !o.KeepAlive {
+		return fmt.Errorf("source port %d: %d TCP requests need KeepAlive (one connection per port)", o.SourcePort, o.Requests)
+	}
+	return nil
+}
+
+// checkConn checks what a connection needs (target, protocol, timeout,
+// sources) and fills in the defaults.
+func (o *Options) checkConn() error {
 	switch o.Protocol {
 	case "":
 		o.Protocol = HTTP
@@ -125,17 +153,8 @@ func (o *Options) check() error {
 	if !o.Target.IsValid() || o.Target.Port() == 0 {
 		return fmt.Errorf("target %s: want IP:PORT", o.Target)
 	}
-	if o.Requests < 1 || o.Requests > MaxRequests {
-		return fmt.Errorf("requests %d: want 1 to %d", o.Requests, MaxRequests)
-	}
-	if o.Deadline <= 0 || o.Deadline > MaxDeadline {
-		return fmt.Errorf("deadline %s: want more than 0, up to %s", o.Deadline, MaxDeadline)
-	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
-	}
-	if o.Interval < 0 {
-		return fmt.Errorf("interval %s: negative", o.Interval)
 	}
 	for _, s := range o.Sources {
 		if s.Is4() != o.Target.Addr().Is4() {
@@ -186,7 +205,7 @@ func Run(ctx context.Context, h *topo.Host, opts Options) (*Result, error) {
 			if len(opts.Sources) > 0 {
 				src = opts.Sources[i%len(opts.Sources)]
 			}
-			ev := r.request(ctx, i, src)
+			ev, _ := r.request(ctx, i, src)
 			if ev.Err != "" && over() && parent.Err() == nil {
 				break // cut short by the run's deadline, not failed by the server
 			}

@@ -34,6 +34,7 @@ func TestClient(t *testing.T) {
 		errors    map[string]int
 		sameConn  bool         // every reply on one connection
 		clientsIn []netip.Addr // the server saw these sources, in turn
+		port      uint16       // every request left from this port
 	}{
 		{
 			name:   "http",
@@ -61,6 +62,29 @@ func TestClient(t *testing.T) {
 			tally:    map[string]int{"web1": 4},
 			errors:   map[string]int{},
 			sameConn: true,
+		},
+		{
+			name:   "source port",
+			opts:   client.Options{Target: netip.AddrPortFrom(web1, 80), Requests: 1, SourcePort: 40000},
+			tally:  map[string]int{"web1": 1},
+			errors: map[string]int{},
+			port:   40000,
+		},
+		{
+			name: "source port keep-alive, from each source",
+			opts: client.Options{Target: netip.AddrPortFrom(web1, 80), Requests: 4, SourcePort: 40001, KeepAlive: true,
+				Sources: []netip.Addr{rstest.Client, rstest.Client2}},
+			tally:     map[string]int{"web1": 4},
+			errors:    map[string]int{},
+			clientsIn: []netip.Addr{rstest.Client, rstest.Client2},
+			port:      40001,
+		},
+		{
+			name:   "udp echo source port",
+			opts:   client.Options{Target: netip.AddrPortFrom(web1, 7), Protocol: client.UDPEcho, Requests: 3, SourcePort: 40002},
+			tally:  map[string]int{"web1": 3},
+			errors: map[string]int{},
+			port:   40002,
 		},
 		{
 			name:   "tcp echo",
@@ -138,6 +162,9 @@ func TestClient(t *testing.T) {
 					if want := tt.clientsIn[i%len(tt.clientsIn)]; ev.Source.Addr() != want {
 						t.Errorf("reply %d from source %s, want %s", i, ev.Source, want)
 					}
+				}
+				if tt.port != 0 && ev.Source.Port() != tt.port {
+					t.Errorf("reply %d from %s, want port %d", i, ev.Source, tt.port)
 				}
 				if tt.sameConn && ev.Source != res.Timeline[0].Source {
 					t.Errorf("reply %d on %s, want the first connection %s", i, ev.Source, res.Timeline[0].Source)

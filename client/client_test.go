@@ -29,6 +29,10 @@ func TestClientOptions(t *testing.T) {
 		{"no port", Options{Target: netip.AddrPortFrom(target.Addr(), 0), Requests: 1, Deadline: time.Second}, true},
 		{"unknown protocol", Options{Target: target, Requests: 1, Deadline: time.Second, Protocol: "gopher"}, true},
 		{"source of another family", Options{Target: target, Requests: 1, Deadline: time.Second, Sources: []netip.Addr{netip.MustParseAddr("::1")}}, true},
+		{"source port, one request", Options{Target: target, Requests: 1, Deadline: time.Second, SourcePort: 40000}, false},
+		{"source port, tcp requests on one connection", Options{Target: target, Requests: 3, Deadline: time.Second, SourcePort: 40000, KeepAlive: true}, false},
+		{"source port, a tcp connection per request", Options{Target: target, Requests: 3, Deadline: time.Second, SourcePort: 40000}, true},
+		{"source port, udp datagrams", Options{Target: target, Requests: 3, Deadline: time.Second, SourcePort: 40000, Protocol: UDPEcho}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,13 +7,21 @@
 // topo.Host.Do call for the whole run, no process per request), so the
 // packets leave from the node as `curl` run there would send them. Each
 // request may be bound to one of several source addresses, taken in turn,
-// for the documents' persistence and source-hash checks.
+// for the documents' persistence and source-hash checks, and to a fixed
+// source port (Options.SourcePort, as `curl --local-port`), so that a
+// flow is the same every run.
 //
 // The sockets are used with plain syscalls and poll(2) on that same thread
 // (pollConn), not through Go's network poller: a goroutine locked to its
 // thread pays two thread switches each time the poller wakes it, which
 // made a request on a new connection cost about twice wrk's CPU time.
 // `lvslab bench --client` measures the client against wrk natively.
+//
+// A Conn is one connection held open across requests (HTTP keep-alive,
+// or an echo protocol's socket): Dial opens it inside the node, and Ask
+// sends a request on it from any goroutine. The scenarios hold
+// connections that way while the director counts them as active, or
+// while a failover or a deleted real server happens under them.
 //
 // # What it reports
 //

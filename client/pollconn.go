@@ -42,11 +42,12 @@ type pollConn struct {
 var _ net.Conn = (*pollConn)(nil)
 
 // dialPoll opens a socket of network ("tcp4", "tcp6", "udp4", "udp6") in
-// the calling thread's network namespace, binds it to src when valid,
-// and connects it to dst by ctx's deadline; ctx's end stops the wait.
+// the calling thread's network namespace, binds it to src when src has
+// an address or a port (an invalid address is the unspecified one), and
+// connects it to dst by ctx's deadline; ctx's end stops the wait.
 // Equivalent to: socket(2), bind(2), connect(2) non-blocking, poll(2)
 // for POLLOUT, getsockopt(SO_ERROR).
-func dialPoll(ctx context.Context, network string, src netip.Addr, dst netip.AddrPort) (_ *pollConn, err error) {
+func dialPoll(ctx context.Context, network string, src, dst netip.AddrPort) (_ *pollConn, err error) {
 	family, typ := unix.AF_INET, unix.SOCK_STREAM
 	if dst.Addr().Is6() {
 		family = unix.AF_INET6
@@ -72,8 +73,15 @@ func dialPoll(ctx context.Context, network string, src netip.Addr, dst netip.Add
 	}
 	stop := context.AfterFunc(ctx, func() { c.wdl.Store(1) })
 	defer stop()
-	if src.IsValid() {
-		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(src, 0))); err != nil {
+	if src.Addr().IsValid() || src.Port() != 0 {
+		if !src.Addr().IsValid() {
+			unspec := netip.IPv4Unspecified()
+			if dst.Addr().Is6() {
+				unspec = netip.IPv6Unspecified()
+			}
+			src = netip.AddrPortFrom(unspec, src.Port())
+		}
+		if err := unix.Bind(fd, sockaddr(src)); err != nil {
 			return nil, opErr(os.NewSyscallError("bind", err))
 		}
 	}

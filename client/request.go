@@ -17,8 +17,9 @@ import (
 // maxReply bounds what is read of one reply.
 const maxReply = 64 * 1024
 
-// request sends one request and describes what happened.
-func (r *runner) request(ctx context.Context, seq int, src netip.Addr) Event {
+// request sends one request and describes what happened; a failed
+// request's error is returned too (its kind is in Event.Err).
+func (r *runner) request(ctx context.Context, seq int, src netip.Addr) (Event, error) {
 	begin := time.Now()
 	ev := Event{At: begin.Sub(r.start)}
 	deadline := begin.Add(r.opts.Timeout)
@@ -32,7 +33,7 @@ func (r *runner) request(ctx context.Context, seq int, src netip.Addr) Event {
 		ev.Source = netip.AddrPortFrom(src, 0)
 		ev.Latency = time.Since(begin)
 		ev.Err, ev.Detail = Classify(err), err.Error()
-		return ev
+		return ev, err
 	}
 	ev.Source = addrPort(c.c.LocalAddr())
 	_ = c.c.SetDeadline(deadline)
@@ -56,7 +57,7 @@ func (r *runner) request(ctx context.Context, seq int, src netip.Addr) Event {
 	if err != nil {
 		ev.Err, ev.Detail = Classify(err), err.Error()
 	}
-	return ev
+	return ev, err
 }
 
 // conn returns the kept-alive connection for src, or dials a new one from
@@ -75,7 +76,7 @@ func (r *runner) conn(ctx context.Context, src netip.Addr) (*conn, error) {
 		network += "6"
 	}
 	// Plain syscalls on this thread, not the net package: see pollConn.
-	nc, err := dialPoll(ctx, network, src, r.opts.Target)
+	nc, err := dialPoll(ctx, network, netip.AddrPortFrom(src, r.opts.SourcePort), r.opts.Target)
 	if err != nil {
 		return nil, err
 	}

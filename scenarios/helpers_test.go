@@ -6,13 +6,8 @@ package scenarios_test
 // what a scheduler does from the model in director/sched.
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/netip"
 	"os/exec"
 	"regexp"
@@ -186,32 +181,20 @@ func destConns(t *director.Table, vip netip.AddrPort) map[string]uint32 {
 // heldConn is an HTTP keep-alive connection a spec keeps open, so that
 // the director counts it as active while the spec opens others.
 type heldConn struct {
-	Server string
-	c      net.Conn
-	rd     *bufio.Reader
+	*client.Conn
+	Server string // who answered its first request
 }
 
 // hold opens a connection from the node h to target, asks once, and keeps
 // it open until the spec ends. A refused or timed-out connection is
 // returned as an error (classify it with client.Classify).
 func hold(h *topo.Host, target netip.AddrPort) (*heldConn, error) {
-	var c net.Conn
-	err := h.Do(func() error {
-		d := net.Dialer{Timeout: 2 * time.Second}
-		var err error
-		c, err = d.Dial("tcp4", target.String())
-		return err
-	})
+	c, err := client.Dial(context.Background(), h, client.Options{Target: target, Timeout: 3 * time.Second})
 	if err != nil {
 		return nil, err
 	}
-	DeferCleanup(func() error { // a spec may have closed it already
-		if err := c.Close(); !errors.Is(err, net.ErrClosed) {
-			return err
-		}
-		return nil
-	})
-	hc := &heldConn{c: c, rd: bufio.NewReader(c)}
+	DeferCleanup(c.Close) // a spec may have closed it already: that does nothing
+	hc := &heldConn{Conn: c}
 	if hc.Server, err = hc.Ask(); err != nil {
 		return nil, err
 	}
@@ -220,24 +203,8 @@ func hold(h *topo.Host, target netip.AddrPort) (*heldConn, error) {
 
 // Ask sends GET / on the held connection and returns who answered.
 func (hc *heldConn) Ask() (string, error) {
-	if err := hc.c.SetDeadline(time.Now().Add(3 * time.Second)); err != nil {
-		return "", err
-	}
-	req := "GET / HTTP/1.1\r\nHost: lvslab\r\nConnection: keep-alive\r\n\r\n"
-	if _, err := io.WriteString(hc.c, req); err != nil {
-		return "", err
-	}
-	resp, err := http.ReadResponse(hc.rd, nil)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil {
-		return "", err
-	}
-	server, _, _ := strings.Cut(string(body), "\n")
-	return strings.TrimSpace(server), nil
+	ev, err := hc.Conn.Ask(context.Background())
+	return ev.Server, err
 }
 
 var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)

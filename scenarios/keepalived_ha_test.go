@@ -293,7 +293,7 @@ var _ = Describe("keepalived connection sync (lvs_sync_daemon)", Label("keepaliv
 			for range 3 {
 				Expect(hc.Ask()).To(Equal(hc.Server))
 			}
-			from := netip.MustParseAddrPort(hc.c.LocalAddr().String())
+			from := hc.Local()
 			_, on01 := connOf(lvs01, from)
 			Expect(on01).To(BeTrue(), "lvs01 has no entry for %s", from)
 

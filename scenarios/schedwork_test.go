@@ -132,7 +132,7 @@ func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.A
 			}
 		case releaseStep:
 			if hc := held[st.Index]; hc != nil {
-				Expect(hc.c.Close()).To(Succeed())
+				Expect(hc.Close()).To(Succeed())
 			}
 		case requestStep:
 			res, err := client.Run(ctx(), cl, client.Options{
@@ -183,7 +183,7 @@ func drain(lab *topo.Lab, vip netip.AddrPort, held []*heldConn) {
 	GinkgoHelper()
 	for _, hc := range held {
 		if hc != nil {
-			_ = hc.c.Close() // a released one is closed already
+			_ = hc.Close() // a released one is closed already: that does nothing
 		}
 	}
 	lvs := host(lab, "lvs")

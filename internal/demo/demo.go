@@ -20,17 +20,12 @@
 package demo
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/captures"
@@ -249,41 +244,13 @@ func runMethod(ctx context.Context, m Method, opts Options) (_ *Side, err error)
 // SourcePort, and returns the connection's source and who answered.
 // Equivalent to: `ip netns exec LAB-CLIENT curl --local-port 40000 http://VIP/`.
 func request(ctx context.Context, from *topo.Host, vip netip.AddrPort) (netip.AddrPort, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	var conn net.Conn
-	err := from.Do(func() error {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: SourcePort}}
-		var err error
-		conn, err = d.DialContext(ctx, "tcp4", vip.String())
-		return err
-	})
+	c, err := client.Dial(ctx, from, client.Options{Target: vip, SourcePort: SourcePort, Timeout: requestTimeout})
 	if err != nil {
 		return netip.AddrPort{}, "", err
 	}
-	defer conn.Close()
-	src := conn.LocalAddr().(*net.TCPAddr).AddrPort()
-	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-	if dl, ok := ctx.Deadline(); ok {
-		if err := conn.SetDeadline(dl); err != nil {
-			return src, "", err
-		}
-	}
-	req := "GET / HTTP/1.1\r\nHost: " + client.HostHeader(vip) + "\r\nConnection: close\r\n\r\n"
-	if _, err := io.WriteString(conn, req); err != nil {
-		return src, "", err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		return src, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil {
-		return src, "", err
-	}
-	server, _, _ := strings.Cut(string(body), "\n")
-	return src, strings.TrimSpace(server), nil
+	defer c.Close()
+	ev, err := c.Ask(ctx)
+	return c.Local(), ev.Server, err
 }
 
 // clearStale removes a lab of that name left by a run that died; a lab
