@@ -18,29 +18,42 @@ const Mark = "*"
 // its two ends: Trace finds a hop's ends by those very MACs. An IPIP outer
 // header gets a second line under its hop.
 
+// Column is one side of SideBySide: a path under its title, and notes to
+// show under its hops (a verdict, who answered).
+type Column struct {
+	Title string
+	Path  *Path
+	Notes []string
+}
+
 // SideBySide renders two paths next to each other, each under its title:
-// the request's hops, then the reply's, the two sides' sections level.
-// A nil path shows as "(not traced)".
-func SideBySide(leftTitle string, left *Path, rightTitle string, right *Path) string {
-	l, r := compact(leftTitle, left), compact(rightTitle, right)
+// the request's hops, then the reply's, the two sides' sections level,
+// then the notes after a blank line. A nil path shows as "(not traced)".
+// The left side is as wide as its hop tables: a longer note runs over.
+func SideBySide(left, right Column) string {
+	l, r := compact(left.Title, left.Path), compact(right.Title, right.Path)
 	lw := 0
 	for _, sec := range l {
 		for _, line := range sec {
 			lw = max(lw, width(line))
 		}
 	}
+	sections := [][2][]string{{l[0], r[0]}, {l[1], r[1]}, {l[2], r[2]}}
+	if len(left.Notes)+len(right.Notes) > 0 {
+		sections = append(sections, [2][]string{append([]string{""}, left.Notes...), append([]string{""}, right.Notes...)})
+	}
 	var b strings.Builder
-	for i := range l {
-		n := max(len(l[i]), len(r[i]))
-		for j := range n {
-			var ls, rs string
-			if j < len(l[i]) {
-				ls = l[i][j]
+	for _, sec := range sections {
+		ls, rs := sec[0], sec[1]
+		for j := range max(len(ls), len(rs)) {
+			var lc, rc string
+			if j < len(ls) {
+				lc = ls[j]
 			}
-			if j < len(r[i]) {
-				rs = r[i][j]
+			if j < len(rs) {
+				rc = rs[j]
 			}
-			line := ls + strings.Repeat(" ", lw-width(ls)) + " │ " + rs
+			line := lc + strings.Repeat(" ", max(lw-width(lc), 0)) + " │ " + rc
 			b.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
 	}

@@ -24,13 +24,22 @@ func TestSideBySide(t *testing.T) {
 		render func() string
 	}{
 		{"nat-vs-dr", func() string {
-			return captures.SideBySide("LVS-NAT: seed 003 §4.1", nat, "LVS-DR: seed 003 §4.3", dr)
+			return captures.SideBySide(captures.Column{Title: "LVS-NAT: seed 003 §4.1", Path: nat}, captures.Column{Title: "LVS-DR: seed 003 §4.3", Path: dr})
 		}},
 		{"dr-vs-tun", func() string {
-			return captures.SideBySide("LVS-DR", dr, "LVS-TUN", tun)
+			return captures.SideBySide(captures.Column{Title: "LVS-DR", Path: dr}, captures.Column{Title: "LVS-TUN", Path: tun})
 		}},
 		{"tun", func() string { return captures.Compact("LVS-TUN", tun) }},
-		{"nil-right", func() string { return captures.SideBySide("LVS-NAT", nat, "LVS-DR", nil) }},
+		{"nil-right", func() string {
+			return captures.SideBySide(captures.Column{Title: "LVS-NAT", Path: nat}, captures.Column{Title: "LVS-DR"})
+		}},
+		{"notes", func() string {
+			// Notes level under both sides; a note wider than the left
+			// side's tables runs over rather than moving the "│".
+			return captures.SideBySide(
+				captures.Column{Title: "LVS-NAT", Path: nat, Notes: []string{"CheckNAT: FAIL", "  " + strings.Repeat("a long reason ", 7), "  and another"}},
+				captures.Column{Title: "LVS-DR", Path: dr, Notes: []string{"CheckDR: pass", "(web1 answered)"}})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.render()
@@ -58,7 +67,7 @@ func TestSideBySideWidth(t *testing.T) {
 	nat := tracePath(t, "nat", "nat", natFlow)
 	dr := tracePath(t, "dr", "dr", drFlow)
 	tun := tracePath(t, "tun", "tun", tunFlow)
-	for _, line := range strings.Split(captures.SideBySide("NAT", nat, "DR", dr), "\n") {
+	for _, line := range strings.Split(captures.SideBySide(captures.Column{Title: "NAT", Path: nat}, captures.Column{Title: "DR", Path: dr}), "\n") {
 		for i, side := range strings.Split(line, " │ ") {
 			if n := utf8.RuneCountInString(side); n > maxSide {
 				t.Errorf("side %d is %d columns wide: %q", i, n, side)

@@ -28,9 +28,9 @@ func (r *Result) Render() string {
 		b.WriteString("\n" + strings.Join(verdicts[0], "\n") + "\n")
 	case 2:
 		l, rt := r.Sides[0], r.Sides[1]
-		table := captures.SideBySide(l.Method.Title, l.Path, rt.Method.Title, rt.Path)
-		b.WriteString(table)
-		b.WriteString(beside(leftWidth(table), append([]string{""}, verdicts[0]...), append([]string{""}, verdicts[1]...)))
+		b.WriteString(captures.SideBySide(
+			captures.Column{Title: l.Method.Title, Path: l.Path, Notes: verdicts[0]},
+			captures.Column{Title: rt.Method.Title, Path: rt.Path, Notes: verdicts[1]}))
 	default:
 		for i, s := range r.Sides {
 			b.WriteString(captures.Compact(s.Method.Title, s.Path))
@@ -58,34 +58,6 @@ func (s *Side) verdictLines() []string {
 		out = append(out, wrap("  "+line, 76)...)
 	}
 	return out
-}
-
-// leftWidth is the width of SideBySide's left side: where its "│" is.
-func leftWidth(table string) int {
-	first, _, _ := strings.Cut(table, "\n")
-	i := strings.Index(first, " │ ")
-	if i < 0 {
-		return len([]rune(first))
-	}
-	return len([]rune(first[:i]))
-}
-
-// beside sets two columns of lines next to each other, as SideBySide
-// does, the left one lw wide.
-func beside(lw int, left, right []string) string {
-	var b strings.Builder
-	for i := range max(len(left), len(right)) {
-		var l, r string
-		if i < len(left) {
-			l = left[i]
-		}
-		if i < len(right) {
-			r = right[i]
-		}
-		pad := max(lw-len([]rune(l)), 0)
-		b.WriteString(strings.TrimRight(l+strings.Repeat(" ", pad)+" │ "+r, " ") + "\n")
-	}
-	return b.String()
 }
 
 // wrap breaks a line at spaces so that no piece is wider than n, pieces
