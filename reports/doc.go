@@ -19,13 +19,15 @@
 // package's typed values, which keep their kind when the report crosses
 // process boundaries (ginkgo -p) as JSON:
 //
-//	AddReportEntry("rr over web1/web2", reports.Tally{Title: "100 requests", Counts: res.Tally})
+//	AddReportEntry("rr over web1/web2", reports.Tally{Title: "100 requests", Counts: res.Tally, Errors: res.Errors})
 //	AddReportEntry("ipvsadm -Ln", reports.Table{Text: director.FormatTable(t)})
 //	AddReportEntry("failover", reports.Timeline{...})
 //	AddReportEntry("who is MASTER", reports.MastersFrom("SIGKILL to lvs01", killed, lanes, events, lastOK, firstOK))
 //
-// Plain text entries are kept as text; a "tally map[web1:50 web2:50]" or
-// a packet-path hop table in one is recognised and drawn too.
+// Any other entry (a spec's sentence with its figures and formula) is
+// kept as text, as its String method or fmt's %v gives it: nothing is
+// parsed back out of text, so a figure meant to be drawn is recorded
+// typed.
 //
 // # Data flow
 //

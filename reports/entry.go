@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -20,11 +21,12 @@ const (
 	KindArtifact = "artifacts"
 )
 
-// Tally is how many requests each real server answered; drawn as a bar
-// chart.
+// Tally is how many requests each real server answered, drawn as a bar
+// chart, and how many got no answer, by kind (client.Classify's words).
 type Tally struct {
 	Title  string         `json:"title,omitempty"`
 	Counts map[string]int `json:"counts"`
+	Errors map[string]int `json:"errors,omitempty"`
 }
 
 // MarshalJSON adds the kind.
@@ -46,12 +48,29 @@ func (t Tally) Servers() []string {
 	return out
 }
 
+// String is the tally in one line: "20 requests: web1=10 web2=10", with
+// ", errors refused=2" when some failed.
 func (t Tally) String() string {
-	var parts []string
-	for _, s := range t.Servers() {
-		parts = append(parts, fmt.Sprintf("%s=%d", s, t.Counts[s]))
+	s := "no answer"
+	if len(t.Counts) > 0 {
+		s = counts(t.Counts)
 	}
-	return strings.TrimSpace(t.Title + " " + strings.Join(parts, " "))
+	if t.Title != "" {
+		s = t.Title + ": " + s
+	}
+	if len(t.Errors) > 0 {
+		s += ", errors " + counts(t.Errors)
+	}
+	return s
+}
+
+// counts is "a=1 b=2", sorted by key.
+func counts(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Table is preformatted text: an IPVS table (ipvsadm -Ln), a packet

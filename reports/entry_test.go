@@ -26,6 +26,7 @@ func entry(t *testing.T, name string, v any) types.ReportEntry {
 
 func TestAddEntry(t *testing.T) {
 	tally := Tally{Title: "20 requests", Counts: map[string]int{"web1": 10, "web2": 10}}
+	tallyErr := Tally{Title: "4 requests", Counts: map[string]int{"web1": 1}, Errors: map[string]int{"refused": 3}}
 	table := Table{Text: "TCP  192.168.188.100:80 rr"}
 	tl := Timeline{Events: []TimelineEvent{{At: Duration(time.Second), Label: "lvs02 MASTER"}}, GapTo: Duration(time.Second)}
 	hops := "\nflow 192.168.10.6:40000 → 192.168.188.100:80\n\nrequest:\n  #  TIME\n"
@@ -37,12 +38,10 @@ func TestAddEntry(t *testing.T) {
 		{"typed tally", entry(t, "rr", tally), Entry{Name: "rr", Kind: KindTally, Tally: &tally}},
 		{"typed table", entry(t, "ipvsadm", table), Entry{Name: "ipvsadm", Kind: KindTable, Table: &table}},
 		{"typed timeline", entry(t, "failover", tl), Entry{Name: "failover", Kind: KindTimeline, Timeline: &tl}},
-		{"tally printed with %v", entry(t, "nat", "100 requests to 192.168.10.100:80 in 2s: tally map[web1:50 web2:50], errors map[]"),
-			Entry{Name: "nat", Kind: KindTally, Text: "100 requests to 192.168.10.100:80 in 2s: tally map[web1:50 web2:50], errors map[]",
-				Tally: &Tally{Counts: map[string]int{"web1": 50, "web2": 50}}}},
-		{"hop table", entry(t, "dr path", hops), Entry{Name: "dr path", Kind: KindTable, Table: &Table{Text: "flow 192.168.10.6:40000 → 192.168.188.100:80\n\nrequest:\n  #  TIME"}}},
+		{"typed tally with errors", entry(t, "after", tallyErr), Entry{Name: "after", Kind: KindTally, Tally: &tallyErr}},
 		{"plain text", entry(t, "lc", "held [web1 web2 web1], then web2"), Entry{Name: "lc", Kind: KindText, Text: "held [web1 web2 web1], then web2"}},
-		{"empty tally is text", entry(t, "none", "tally map[], errors map[refused:3]"), Entry{Name: "none", Kind: KindText, Text: "tally map[], errors map[refused:3]"}},
+		{"text is not parsed", entry(t, "nat", "100 requests: tally map[web1:50 web2:50]"), Entry{Name: "nat", Kind: KindText, Text: "100 requests: tally map[web1:50 web2:50]"}},
+		{"lines of text stay text", entry(t, "dr path", hops), Entry{Name: "dr path", Kind: KindText, Text: hops}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,4 +63,27 @@ func TestAddEntry(t *testing.T) {
 			t.Errorf("spec = %+v", s)
 		}
 	})
+}
+
+func TestTallyString(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Tally
+		want string
+	}{
+		{"counts", Tally{Counts: map[string]int{"web2": 10, "web1": 9}}, "web1=9 web2=10"},
+		{"title", Tally{Title: "20 requests to 192.168.188.100:80 in 1.2s", Counts: map[string]int{"web1": 10, "web2": 10}},
+			"20 requests to 192.168.188.100:80 in 1.2s: web1=10 web2=10"},
+		{"errors", Tally{Title: "4 requests", Counts: map[string]int{"web1": 1}, Errors: map[string]int{"timeout": 1, "refused": 2}},
+			"4 requests: web1=1, errors refused=2 timeout=1"},
+		{"no answer", Tally{Title: "3 requests", Counts: map[string]int{}, Errors: map[string]int{"refused": 3}},
+			"3 requests: no answer, errors refused=3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.in.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -285,7 +285,8 @@ func addEntry(s *Spec, re types.ReportEntry) {
 		}
 	}
 	if e.Kind == "" || err != nil {
-		e = textEntry(re.Name, re.StringRepresentation())
+		// Plain text, as a spec's record() gives it.
+		e = Entry{Name: re.Name, Kind: KindText, Text: re.StringRepresentation()}
 	}
 	s.Entries = append(s.Entries, e)
 }

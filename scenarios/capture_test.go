@@ -13,6 +13,7 @@ import (
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/testutil"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -33,7 +34,7 @@ func tracedRequest(lab *topo.Lab, clientNode string) (*captures.Path, string) {
 
 	p, err := captures.Trace(files, captures.Flow{Client: res.Replies()[0].Source, VIP: vip}, lab.Spec)
 	Expect(err).NotTo(HaveOccurred())
-	record(lab.Spec.Name+" path", "\n%s", p.Table())
+	recordFigure(lab.Spec.Name+" path", reports.Table{Text: p.Table()})
 	return p, dir
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/internal/demo"
 	"github.com/lvslab/lvslab/internal/testutil"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -35,7 +36,7 @@ var _ = Describe("The teaching demo", Label("demo", "capture"), func() {
 		Expect(res.Sides).To(HaveLen(2))
 		nat, dr := res.Sides[0], res.Sides[1]
 		got := res.Render()
-		record("demo nat-vs-dr", "\n%s", got)
+		recordFigure("demo nat-vs-dr", reports.Table{Text: got})
 
 		By("each path proves its method: CheckNAT on NAT, CheckDR on DR")
 		Expect(nat.Verdict).NotTo(HaveOccurred())

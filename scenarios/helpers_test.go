@@ -20,6 +20,7 @@ import (
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -36,8 +37,10 @@ func send(h *topo.Host, what string, opts client.Options) *client.Result {
 	res, err := client.Run(context.Background(), h, opts)
 	Expect(err).NotTo(HaveOccurred())
 	took := time.Since(start)
-	record(what, "%d requests to %s in %s: tally %v, errors %v",
-		res.Sent, opts.Target, took.Round(time.Millisecond), res.Tally, res.Errors)
+	recordFigure(what, reports.Tally{
+		Title:  fmt.Sprintf("%d requests to %s in %s", res.Sent, opts.Target, took.Round(time.Millisecond)),
+		Counts: res.Tally, Errors: res.Errors,
+	})
 	return res
 }
 
@@ -46,6 +49,13 @@ func record(name, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	fmt.Fprintf(GinkgoWriter, "%s: %s\n", name, msg)
 	AddReportEntry(name, msg)
+}
+
+// recordFigure is record for a typed figure (reports.Tally, Table,
+// Timeline), which the report draws.
+func recordFigure(name string, v fmt.Stringer) {
+	fmt.Fprintf(GinkgoWriter, "%s: %s\n", name, v)
+	AddReportEntry(name, v)
 }
 
 // servers is the sequence of servers that answered, in order.
@@ -165,14 +175,14 @@ func snapshot(h *topo.Host) *director.Table {
 
 // destConns is a service's per-real-server connection totals
 // (ipvsadm -Ln --stats, Conns column), keyed by RIP.
-func destConns(t *director.Table, vip netip.AddrPort) map[string]uint32 {
-	out := map[string]uint32{}
+func destConns(t *director.Table, vip netip.AddrPort) map[string]int {
+	out := map[string]int{}
 	for _, e := range t.Services {
 		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
 			continue
 		}
 		for _, d := range e.Destinations {
-			out[d.Address.String()] = d.Stats.Connections
+			out[d.Address.String()] = int(d.Stats.Connections)
 		}
 	}
 	return out

@@ -18,6 +18,7 @@ import (
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -116,7 +117,7 @@ func startKeepalived(lab *topo.Lab) {
 			}
 			if CurrentSpecReport().Failed() {
 				if log, err := os.ReadFile(h.ProcessLog(keepalived.ProcessName)); err == nil {
-					AddReportEntry("keepalived log of "+h.Name(), string(log))
+					AddReportEntry("keepalived log of "+h.Name(), reports.Table{Text: string(log)})
 				}
 			}
 			Expect(keepalived.Kill(h)).To(Succeed())

@@ -11,6 +11,7 @@ import (
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/labup"
+	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -56,10 +57,10 @@ var _ = Describe("LVS-NAT (seed 003 §4.1)", Label("nat"), func() {
 		Expect(seen).To(BeNumerically(">", 0))
 
 		By("ipvsadm -Ln --stats: the director split the 100 connections evenly")
-		Eventually(func() map[string]uint32 { return destConns(snapshot(lvs), vip) }).
+		Eventually(func() map[string]int { return destConns(snapshot(lvs), vip) }).
 			WithTimeout(6 * time.Second).WithPolling(250 * time.Millisecond).
-			Should(Equal(map[string]uint32{"192.168.188.82": 50, "192.168.188.83": 50}))
-		record("nat stats", "%v", destConns(snapshot(lvs), vip))
+			Should(Equal(map[string]int{"192.168.188.82": 50, "192.168.188.83": 50}))
+		recordFigure("nat stats", reports.Tally{Title: "connections per RIP (ipvsadm -Ln --stats)", Counts: destConns(snapshot(lvs), vip)})
 
 		By("our table equals ipvsadm -Ln and -Ln --stats run in the director (oracle)")
 		Eventually(func(g Gomega) {
