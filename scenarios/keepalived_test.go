@@ -115,7 +115,7 @@ func startKeepalived(lab *topo.Lab) {
 				continue
 			}
 			if CurrentSpecReport().Failed() {
-				if log, err := os.ReadFile(h.ProcessLog(keepalived.ProcessName)); err == nil {
+				if log, err := os.ReadFile(keepalived.Daemon{}.Log(h)); err == nil {
 					AddReportEntry("keepalived log of "+h.Name(), string(log))
 				}
 			}

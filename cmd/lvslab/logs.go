@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/internal/daemon"
 )
 
 // logsPoll is how often lvslab logs -f looks for new lines.
@@ -37,26 +38,23 @@ Ctrl-C.`,
 			if err != nil {
 				return err
 			}
-			kinds := make([]string, 0, len(procKinds))
-			for k := range procKinds {
-				kinds = append(kinds, k)
-			}
-			sort.Strings(kinds)
+			which := kinds
 			if len(args) == 2 {
-				if _, ok := procKinds[args[1]]; !ok {
-					return fmt.Errorf("logs: unknown process kind %q (kinds: %s)", args[1], kindNames())
+				k, err := kindNamed("logs", args[1])
+				if err != nil {
+					return err
 				}
-				kinds = args[1:]
+				which = []daemon.Kind{k}
 			}
 			var paths []string
-			for _, k := range kinds {
-				p := h.ProcessLog(k)
+			for _, k := range which {
+				p := k.Log(h)
 				if _, err := os.Stat(p); err == nil || len(args) == 2 {
 					paths = append(paths, p)
 				}
 			}
 			if len(paths) == 0 {
-				return fmt.Errorf("logs: %s has no logs yet (%s)", h.Name(), h.ProcessLog("KIND"))
+				return fmt.Errorf("logs: %s has no logs yet (%s)", h.Name(), daemon.LogPath(h, "KIND"))
 			}
 			return printLogs(cmd.Context(), cmd.OutOrStdout(), paths, follow)
 		},
