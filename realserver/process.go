@@ -50,12 +50,12 @@ func (Daemon) Log(h *topo.Host) string { return daemon.LogPath(h, ProcessName) }
 // by `lvslab start NODE server`.
 const EchoPort = 7
 
-// readyTimeout bounds how long Start waits for the backend's sockets. It
+// readyTimeout bounds how long Start waits for the server's sockets. It
 // is generous: under an emulated guest kernel on a busy machine a Go
 // binary's first start, read over 9p, can take seconds.
 const readyTimeout = 30 * time.Second
 
-// Binary is the lvslab executable that runs backends: $LVSLAB_BIN, else
+// Binary is the lvslab executable that runs built-in servers: $LVSLAB_BIN, else
 // the running executable (right for the CLI; tests build bin/lvslab).
 func Binary() (string, error) {
 	if b := os.Getenv("LVSLAB_BIN"); b != "" {
@@ -68,7 +68,7 @@ func Binary() (string, error) {
 	return b, nil
 }
 
-// Argv is the command line that runs the backend with opts.
+// Argv is the command line that runs the built-in server with opts.
 func Argv(binary string, opts ServeOptions) []string {
 	argv := []string{binary, "serve", "--node", opts.Node}
 	add := func(flag string, ports []uint16) {
@@ -162,7 +162,7 @@ func Running(h *topo.Host) (bool, error) {
 	return running, err
 }
 
-// ServiceOptions derives the backend a node runs in a lab, from every
+// ServiceOptions derives the server a node runs in a lab, from every
 // port it serves as a real or sorry server (its RealServer.Port, else the
 // service's port or fwmark ports): HTTP on a TCP port whose service has an
 // HTTP_GET check or that is a web port (HTTPPorts), a TCP echo listener

@@ -21,10 +21,10 @@ func newLogsCmd() *cobra.Command {
 	var follow bool
 	cmd := &cobra.Command{
 		Use:   "logs [-f] [-l LAB] NODE [KIND]",
-		Short: "Show the log of a node's keepalived or backend (KIND: keepalived, server)",
+		Short: "Show the log of a node's keepalived or server (KIND: keepalived, server)",
 		Long: `Print what a node's supervised processes wrote: keepalived's messages (state
 changes, gratuitous ARPs, health checks: what journalctl -u keepalived shows
-on the documents' machines) or the backend's. Daemons log only there, in the
+on the documents' machines) or the server's. Daemons log only there, in the
 lab's state directory (logs/NODE.KIND.log, as lvslab status says), never to
 syslog or the terminal. Without KIND, every log of the node, each under a
 ==> FILE <== header. -f keeps printing what is appended, like tail -f, until
