@@ -36,8 +36,12 @@
 // naming the node, its pid file and access log, all under the lab's
 // state directory (NginxDir); HTTP only, no echo.
 //
-// Start, Stop, Kill and Running run the backend as the node's supervised
-// process "server" (see topo.Host.StartProcess), built-in or nginx alike;
-// Stop is the documents' `systemctl stop httpd` (SIGQUIT first for
-// nginx, as `systemctl stop nginx` does), Kill its `kill -9`.
+// # The server daemon
+//
+// Start, Stop, Kill and Running run the node's server — built-in or
+// nginx alike — as its supervised daemon "server" (package
+// internal/daemon), the name `lvslab stop web1 server` takes; [Daemon]
+// is them as a daemon.Kind. Stop is the documents' `systemctl stop
+// httpd` (SIGQUIT first for nginx, as `systemctl stop nginx` does), Kill
+// its `kill -9`.
 package realserver

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -97,23 +98,26 @@ func nginxBinary() (string, error) {
 func startNginx(h *topo.Host, opts ServeOptions) error {
 	binary, err := nginxBinary()
 	if err != nil {
-		return fmt.Errorf("start nginx on %s: %w", h.Name(), err)
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
 	dir := NginxDir(h.Lab, h.Name())
 	if err := writeNginxFiles(dir, opts); err != nil {
-		return fmt.Errorf("start nginx on %s: %w", h.Name(), err)
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
-	pid, err := h.StartProcess(ProcessName, nginxArgv(binary, dir))
+	pid, err := daemon.Start(h, ProcessName, nginxArgv(binary, dir))
 	if err != nil {
 		return err
 	}
-	ready := waitListening(h, opts, readyTimeout)
-	if ready == nil {
-		ready = waitPidFile(filepath.Join(dir, "nginx.pid"), pid, readyTimeout)
-	}
-	if ready != nil {
-		_ = h.StopProcess(ProcessName, 0)
-		return fmt.Errorf("start nginx on %s: %w%s", h.Name(), ready, logTail(h.ProcessLog(ProcessName)))
+	listens, pidFile := listening(h, opts), filepath.Join(dir, "nginx.pid")
+	err = daemon.WaitReady(h, ProcessName, readyTimeout, func() (string, error) {
+		if notYet, err := listens(); notYet != "" || err != nil {
+			return notYet, err
+		}
+		return pidFileHolds(pidFile, pid)
+	})
+	if err != nil {
+		_ = daemon.Stop(h, ProcessName, 0)
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
 	return nil
 }
@@ -139,35 +143,29 @@ func writeNginxFiles(dir string, opts ServeOptions) error {
 	return nil
 }
 
-// waitPidFile waits until path holds pid: nginx writes it once it has
-// read its configuration and opened its sockets.
-func waitPidFile(path string, pid int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		data, err := os.ReadFile(path)
-		got, perr := strconv.Atoi(strings.TrimSpace(string(data)))
-		if err == nil && perr == nil && got == pid {
-			return nil
-		}
-		if err == nil && perr == nil && got != pid {
-			return fmt.Errorf("pid file %s holds %d, nginx was started as %d", path, got, pid)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no pid file %s after %s", path, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+// pidFileHolds is "" once the pid file at path holds pid: nginx writes
+// it once it has read its configuration and opened its sockets.
+func pidFileHolds(path string, pid int) (string, error) {
+	data, err := os.ReadFile(path)
+	got, perr := strconv.Atoi(strings.TrimSpace(string(data)))
+	switch {
+	case err != nil || perr != nil:
+		return "no pid file " + path, nil
+	case got != pid:
+		return "", fmt.Errorf("pid file %s holds %d, nginx was started as %d", path, got, pid)
 	}
+	return "", nil
 }
 
 // isNginx tells whether the node's supervised server is nginx, from the
 // command it was started with.
 func isNginx(h *topo.Host) bool {
-	rec, err := h.ProcessRecord(ProcessName)
+	rec, err := daemon.ReadRecord(h, ProcessName)
 	return err == nil && len(rec.Argv) > 0 && filepath.Base(rec.Argv[0]) == "nginx"
 }
 
 // nginxGroupGone waits up to d for every process of the process group
-// pgid (nginx's master and its workers: the session StartProcess made)
+// pgid (nginx's master and its workers: the session daemon.Start made)
 // to be gone, so that no worker still holds a listening socket once Kill
 // returns. It reads field 5 (pgrp) of each /proc/PID/stat.
 func nginxGroupGone(pgid int, d time.Duration) error {
@@ -219,8 +217,8 @@ func groupMembers(pgid int) ([]int, error) {
 // to go. Equivalent to: `start-stop-daemon --stop --retry QUIT/5
 // --pidfile nginx.pid`, the stop of Debian's nginx.service.
 func quitNginx(h *topo.Host, grace time.Duration) error {
-	if err := h.SignalProcess(ProcessName, unix.SIGQUIT); err != nil {
-		if errors.Is(err, topo.ErrNotRunning) {
+	if err := daemon.Signal(h, ProcessName, unix.SIGQUIT); err != nil {
+		if errors.Is(err, daemon.ErrNotRunning) {
 			return nil
 		}
 		return err
@@ -233,5 +231,5 @@ func quitNginx(h *topo.Host, grace time.Duration) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return nil // StopProcess sends SIGTERM, then SIGKILL
+	return nil // daemon.Stop sends SIGTERM, then SIGKILL
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/realserver/rstest"
@@ -48,7 +49,7 @@ func TestNginx(t *testing.T) {
 		if !strings.HasPrefix(dir, topo.StateDir(lab.Name)+"/") {
 			t.Fatalf("nginx dir %s is not under the lab's state %s", dir, topo.StateDir(lab.Name))
 		}
-		pid, running, err := web1.Process(realserver.ProcessName)
+		pid, running, err := daemon.Status(web1, realserver.ProcessName)
 		if err != nil || !running {
 			t.Fatalf("server process: pid %d, running %v, %v", pid, running, err)
 		}
@@ -83,14 +84,14 @@ func TestNginx(t *testing.T) {
 			t.Errorf("access log (%v):\n%s\nwant the 3 requests", err, log)
 		}, map[string]int{"web1": 3}, true},
 		{"stop (SIGQUIT) refuses", func(t *testing.T) {
-			pid, _, _ := web1.Process(realserver.ProcessName)
+			pid, _, _ := daemon.Status(web1, realserver.ProcessName)
 			if err := realserver.Stop(web1, 5*time.Second); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("pid %d still exists after stop: %v", pid, err)
 			}
-			log, _ := os.ReadFile(web1.ProcessLog(realserver.ProcessName))
+			log, _ := os.ReadFile(daemon.LogPath(web1, realserver.ProcessName))
 			if !strings.Contains(string(log), "gracefully shutting down") {
 				t.Errorf("no graceful shutdown in nginx's log:\n%s", log)
 			}

@@ -10,22 +10,52 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/topo"
 )
 
-// ProcessName is the supervised process name of a node's backend.
+// ProcessName is the name of a node's server as a supervised daemon, as
+// in `lvslab stop web1 server` and logs/web1.server.log.
 const ProcessName = "server"
+
+// Daemon is a real server's server as a daemon.Kind: the built-in one,
+// or nginx where the lab file says so, with the ports ServiceOptions
+// derives from the lab file. Binary is the lvslab executable that runs
+// the built-in one ("": Binary()).
+type Daemon struct{ Binary string }
+
+var _ daemon.Kind = Daemon{}
+
+// Name is ProcessName.
+func (Daemon) Name() string { return ProcessName }
+
+// Start runs node h's server for the lab's services (Start).
+func (d Daemon) Start(lab *topo.Lab, h *topo.Host) error {
+	return Start(h, ServiceOptions(lab.Spec, h.Name()), d.Binary)
+}
+
+// Stop is Stop.
+func (Daemon) Stop(h *topo.Host, grace time.Duration) error { return Stop(h, grace) }
+
+// Kill is Kill.
+func (Daemon) Kill(h *topo.Host) error { return Kill(h) }
+
+// Running is Running.
+func (Daemon) Running(h *topo.Host) (bool, error) { return Running(h) }
+
+// Log is logs/NODE.server.log.
+func (Daemon) Log(h *topo.Host) string { return daemon.LogPath(h, ProcessName) }
 
 // EchoPort is the echo service's port (RFC 862), served over TCP and UDP
 // by `lvslab start NODE server`.
 const EchoPort = 7
 
-// readyTimeout bounds how long Start waits for the backend's sockets. It
+// readyTimeout bounds how long Start waits for the server's sockets. It
 // is generous: under an emulated guest kernel on a busy machine a Go
 // binary's first start, read over 9p, can take seconds.
 const readyTimeout = 30 * time.Second
 
-// Binary is the lvslab executable that runs backends: $LVSLAB_BIN, else
+// Binary is the lvslab executable that runs built-in servers: $LVSLAB_BIN, else
 // the running executable (right for the CLI; tests build bin/lvslab).
 func Binary() (string, error) {
 	if b := os.Getenv("LVSLAB_BIN"); b != "" {
@@ -38,7 +68,7 @@ func Binary() (string, error) {
 	return b, nil
 }
 
-// Argv is the command line that runs the backend with opts.
+// Argv is the command line that runs the built-in server with opts.
 func Argv(binary string, opts ServeOptions) []string {
 	argv := []string{binary, "serve", "--node", opts.Node}
 	add := func(flag string, ports []uint16) {
@@ -60,9 +90,9 @@ func Argv(binary string, opts ServeOptions) []string {
 	return argv
 }
 
-// Start runs the backend on the node as its supervised process "server",
-// and returns once every socket listens: the built-in backend, or nginx
-// when opts.Server says so. binary is the lvslab executable; "" means
+// Start runs the node's server as its supervised daemon "server", and
+// returns once every socket listens: the built-in server, or nginx when
+// opts.Server says so. binary is the lvslab executable; "" means
 // Binary(). Equivalent to: `systemctl start httpd` (or nginx).
 func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	if opts.Node == "" {
@@ -81,58 +111,58 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 			return fmt.Errorf("start server on %s: %w", h.Name(), err)
 		}
 	}
-	if _, err := h.StartProcess(ProcessName, Argv(binary, opts)); err != nil {
+	if _, err := daemon.Start(h, ProcessName, Argv(binary, opts)); err != nil {
 		return err
 	}
-	if err := waitListening(h, opts, readyTimeout); err != nil {
-		_ = h.StopProcess(ProcessName, 0)
-		return fmt.Errorf("start server on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
+	if err := daemon.WaitReady(h, ProcessName, readyTimeout, listening(h, opts)); err != nil {
+		_ = daemon.Stop(h, ProcessName, 0)
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
 	return nil
 }
 
-// Stop ends the node's backend gracefully: SIGTERM (nginx: SIGQUIT,
+// Stop ends the node's server gracefully: SIGTERM (nginx: SIGQUIT,
 // then SIGTERM), then SIGKILL after grace (0: a little more than the
-// backend's own shutdown bound). Equivalent to: `systemctl stop httpd`.
+// built-in server's own shutdown bound). Equivalent to: `systemctl stop httpd`.
 func Stop(h *topo.Host, grace time.Duration) error {
 	if grace <= 0 {
 		grace = shutdownTimeout + time.Second
 	}
 	if isNginx(h) {
 		if err := quitNginx(h, grace); err != nil {
-			return fmt.Errorf("stop nginx on %s: %w", h.Name(), err)
+			return err
 		}
 	}
-	return h.StopProcess(ProcessName, grace)
+	return daemon.Stop(h, ProcessName, grace)
 }
 
-// Kill ends the node's backend with SIGKILL, giving it no chance to close
+// Kill ends the node's server with SIGKILL, giving it no chance to close
 // its connections; for nginx it returns once its workers are gone too.
 // Equivalent to: `kill -9 $(pidof httpd)`.
 func Kill(h *topo.Host) error {
-	pid, running, err := h.Process(ProcessName)
+	pid, running, err := daemon.Status(h, ProcessName)
 	if err != nil {
 		return err
 	}
 	nginx := running && isNginx(h)
-	if err := h.StopProcess(ProcessName, 0); err != nil {
+	if err := daemon.Stop(h, ProcessName, 0); err != nil {
 		return err
 	}
 	if nginx {
 		if err := nginxGroupGone(pid, readyTimeout); err != nil {
-			return fmt.Errorf("kill nginx on %s: %w", h.Name(), err)
+			return fmt.Errorf("kill server on %s: %w", h.Name(), err)
 		}
 	}
 	return nil
 }
 
-// Running tells whether the node's backend runs.
+// Running tells whether the node's server runs.
 func Running(h *topo.Host) (bool, error) {
-	_, running, err := h.Process(ProcessName)
+	_, running, err := daemon.Status(h, ProcessName)
 	return running, err
 }
 
-// ServiceOptions derives the backend a node runs in a lab, from every
+// ServiceOptions derives the server a node runs in a lab, from every
 // port it serves as a real or sorry server (its RealServer.Port, else the
 // service's port or fwmark ports): HTTP on a TCP port whose service has an
 // HTTP_GET check or that is a web port (HTTPPorts), a TCP echo listener
@@ -186,34 +216,20 @@ func appendNew(ports []uint16, p uint16) []uint16 {
 	return append(ports, p)
 }
 
-// waitListening waits until the node has a listening TCP socket on every
-// HTTP and TCP echo port and a UDP socket on every UDP echo port, or the
-// backend has died.
-func waitListening(h *topo.Host, opts ServeOptions, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
+// listening is WaitReady's condition for a server with opts: a
+// listening TCP socket on every HTTP and TCP echo port and a UDP socket on
+// every UDP echo port.
+func listening(h *topo.Host, opts ServeOptions) func() (string, error) {
+	return func() (string, error) {
 		missing, err := NotListening(h, opts)
-		if err != nil {
-			return err
+		if err != nil || len(missing) == 0 {
+			return "", err
 		}
-		if len(missing) == 0 {
-			return nil
-		}
-		pid, running, err := h.Process(ProcessName)
-		if err != nil {
-			return err
-		}
-		if !running {
-			return errors.New("backend exited")
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("backend not listening on %s after %s (%s)", strings.Join(missing, ", "), timeout, describe(pid))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return "not listening on " + strings.Join(missing, ", "), nil
 	}
 }
 
-// notListening names the backend's sockets the node does not have yet,
+// NotListening names the server's sockets the node does not have yet,
 // from /proc/thread-self/net/{tcp,udp}{,6} read inside its namespace.
 func NotListening(h *topo.Host, opts ServeOptions) ([]string, error) {
 	var tcp, udp map[uint16]bool
@@ -281,36 +297,4 @@ func boundPorts(proto string, listenOnly bool) (map[uint16]bool, error) {
 		}
 	}
 	return ports, nil
-}
-
-// logTail quotes the end of the backend's log for an error message.
-func logTail(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) == 0 {
-		return ""
-	}
-	const max = 1024
-	if len(data) > max {
-		data = data[len(data)-max:]
-	}
-	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
-}
-
-// describe says what a process is doing, for a backend that never
-// listened: its command, state and the kernel function it waits in.
-func describe(pid int) string {
-	read := func(name string) string {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
-		if err != nil {
-			return "?"
-		}
-		return strings.TrimSpace(string(data))
-	}
-	state := "?"
-	for _, line := range strings.Split(read("status"), "\n") {
-		if v, ok := strings.CutPrefix(line, "State:"); ok {
-			state = strings.TrimSpace(v)
-		}
-	}
-	return fmt.Sprintf("pid %d %s, state %s, waiting in %s", pid, read("comm"), state, read("wchan"))
 }

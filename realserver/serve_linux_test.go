@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/internal/labtest"
 
 	"github.com/vishvananda/netlink"
@@ -140,8 +141,8 @@ func TestServe(t *testing.T) {
 	t.Run("start twice fails", func(t *testing.T) {
 		h := rstest.Host(t, lab, "web1")
 		err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, "web1"), lvslabBin)
-		if !errors.Is(err, topo.ErrProcessRunning) {
-			t.Fatalf("second start: err = %v, want ErrProcessRunning", err)
+		if !errors.Is(err, daemon.ErrRunning) {
+			t.Fatalf("second start: err = %v, want ErrRunning", err)
 		}
 	})
 }
@@ -166,14 +167,14 @@ func TestServeStopKillStart(t *testing.T) {
 			if err := realserver.Stop(web1, 2*time.Second); err != nil {
 				t.Fatal(err)
 			}
-			log, _ := os.ReadFile(web1.ProcessLog(realserver.ProcessName))
+			log, _ := os.ReadFile(daemon.LogPath(web1, realserver.ProcessName))
 			if !strings.Contains(string(log), "web1 shut down") {
 				t.Errorf("no graceful shutdown in the log:\n%s", log)
 			}
 		}, map[string]int{client.Refused: 3}, false},
 		{"start answers again", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
 		{"kill refuses and leaves no zombie", func(t *testing.T) {
-			pid, _, err := web1.Process(realserver.ProcessName)
+			pid, _, err := daemon.Status(web1, realserver.ProcessName)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
@@ -56,7 +57,7 @@ func expectPersistentSplit(res *client.Result, sources []netip.Addr) {
 // names it.
 func expectNginx(h *topo.Host) {
 	GinkgoHelper()
-	pid, running, err := h.Process(realserver.ProcessName)
+	pid, running, err := daemon.Status(h, realserver.ProcessName)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(running).To(BeTrue(), "no server runs on %s", h.Name())
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))

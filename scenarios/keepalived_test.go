@@ -116,7 +116,7 @@ func startKeepalived(lab *topo.Lab) {
 				continue
 			}
 			if CurrentSpecReport().Failed() {
-				if log, err := os.ReadFile(h.ProcessLog(keepalived.ProcessName)); err == nil {
+				if log, err := os.ReadFile(keepalived.Daemon{}.Log(h)); err == nil {
 					AddReportEntry("keepalived log of "+h.Name(), reports.Table{Text: string(log)})
 				}
 			}

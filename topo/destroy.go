@@ -103,15 +103,15 @@ func endProcesses(namespaces []string, grace time.Duration) error {
 func alive(pids []int) []int {
 	var out []int
 	for _, pid := range pids {
-		if processAlive(pid) {
+		if ProcessAlive(pid) {
 			out = append(out, pid)
 		}
 	}
 	return out
 }
 
-// processAlive is true for a running process; a zombie counts as gone.
-func processAlive(pid int) bool {
+// ProcessAlive is true for a running process; a zombie counts as gone.
+func ProcessAlive(pid int) bool {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return false

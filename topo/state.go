@@ -103,5 +103,5 @@ func (st *State) Stale() bool {
 	if st.Owner == 0 {
 		return false
 	}
-	return !processAlive(st.Owner)
+	return !ProcessAlive(st.Owner)
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/internal/daemon"
 )
 
 // logsPoll is how often lvslab logs -f looks for new lines.
@@ -20,10 +21,10 @@ func newLogsCmd() *cobra.Command {
 	var follow bool
 	cmd := &cobra.Command{
 		Use:   "logs [-f] [-l LAB] NODE [KIND]",
-		Short: "Show the log of a node's keepalived or backend (KIND: keepalived, server)",
+		Short: "Show the log of a node's keepalived or server (KIND: keepalived, server)",
 		Long: `Print what a node's supervised processes wrote: keepalived's messages (state
 changes, gratuitous ARPs, health checks: what journalctl -u keepalived shows
-on the documents' machines) or the backend's. Daemons log only there, in the
+on the documents' machines) or the server's. Daemons log only there, in the
 lab's state directory (logs/NODE.KIND.log, as lvslab status says), never to
 syslog or the terminal. Without KIND, every log of the node, each under a
 ==> FILE <== header. -f keeps printing what is appended, like tail -f, until
@@ -37,26 +38,23 @@ Ctrl-C.`,
 			if err != nil {
 				return err
 			}
-			kinds := make([]string, 0, len(procKinds))
-			for k := range procKinds {
-				kinds = append(kinds, k)
-			}
-			sort.Strings(kinds)
+			which := kinds
 			if len(args) == 2 {
-				if _, ok := procKinds[args[1]]; !ok {
-					return fmt.Errorf("logs: unknown process kind %q (kinds: %s)", args[1], kindNames())
+				k, err := kindNamed("logs", args[1])
+				if err != nil {
+					return err
 				}
-				kinds = args[1:]
+				which = []daemon.Kind{k}
 			}
 			var paths []string
-			for _, k := range kinds {
-				p := h.ProcessLog(k)
+			for _, k := range which {
+				p := k.Log(h)
 				if _, err := os.Stat(p); err == nil || len(args) == 2 {
 					paths = append(paths, p)
 				}
 			}
 			if len(paths) == 0 {
-				return fmt.Errorf("logs: %s has no logs yet (%s)", h.Name(), h.ProcessLog("KIND"))
+				return fmt.Errorf("logs: %s has no logs yet (%s)", h.Name(), daemon.LogPath(h, "KIND"))
 			}
 			return printLogs(cmd.Context(), cmd.OutOrStdout(), paths, follow)
 		},

@@ -12,7 +12,7 @@ import (
 
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
-	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
 )
@@ -45,7 +45,7 @@ directory, and lvslab logs prints them.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "lab %s (%s)\n", lab.Name, lab.State.File)
-			fmt.Fprintf(w, "logs in %s (lvslab logs [-f] NODE [KIND])\n", topo.LogDir(lab.Name))
+			fmt.Fprintf(w, "logs in %s (lvslab logs [-f] NODE [KIND])\n", daemon.LogDir(lab.Name))
 			for _, h := range lab.Hosts() {
 				if err := printHost(w, h, !needsVM); err != nil {
 					return err
@@ -107,9 +107,9 @@ func printHost(w io.Writer, h *topo.Host, ipvs bool) error {
 			fmt.Fprintln(w)
 		}
 	}
-	for _, kind := range []string{keepalived.ProcessName, realserver.ProcessName} {
-		if p := h.ProcessLog(kind); fileExists(p) {
-			fmt.Fprintf(w, "  log %-10s %s\n", kind, p)
+	for _, k := range kinds {
+		if p := k.Log(h); fileExists(p) {
+			fmt.Fprintf(w, "  log %-10s %s\n", k.Name(), p)
 		}
 	}
 	if ipvs && h.Spec.Role == topo.RoleDirector {

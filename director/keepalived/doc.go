@@ -18,7 +18,7 @@
 //
 // [Start] runs `keepalived -n -l --no-syslog -D -f CONF -p PID -r
 // VRRP_PID -c CHECKERS_PID` inside the director's namespace as the node's
-// supervised process "keepalived" (topo.Host.StartProcess): no fork,
+// supervised daemon "keepalived" (package internal/daemon): no fork,
 // console log in the lab's logs/NODE.keepalived.log and nowhere else (not
 // syslog, which without a syslog daemon lands on /dev/console: see
 // [Argv]), configuration and pid files in the
@@ -29,6 +29,8 @@
 // VIPs and IPVS rules stay), [Reload] is SIGHUP. [StartLab] starts
 // keepalived on every director that [Manages] says keepalived runs on;
 // such a director's IPVS table is keepalived's, not the lab builder's.
+// [Daemon] is keepalived as a daemon.Kind, for `lvslab start|stop|kill|
+// reload NODE keepalived`.
 //
 // # Observation
 //

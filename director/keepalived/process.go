@@ -12,12 +12,49 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/topo"
 )
 
 // ProcessName is the supervised process name of a director's keepalived,
 // as in `lvslab stop lvs01 keepalived`.
 const ProcessName = "keepalived"
+
+// Daemon is a director's keepalived as a daemon.Kind.
+type Daemon struct{}
+
+var _ daemon.Reloader = Daemon{}
+
+// Name is ProcessName.
+func (Daemon) Name() string { return ProcessName }
+
+// Start starts keepalived on the director h (StartNode).
+func (Daemon) Start(lab *topo.Lab, h *topo.Host) error {
+	if h.Spec.Role != topo.RoleDirector {
+		return fmt.Errorf("start keepalived on %s: a %s, not a director", h.Name(), h.Spec.Role)
+	}
+	return StartNode(lab, h)
+}
+
+// Stop stops keepalived as Stop does, with grace (0: StopGrace).
+func (Daemon) Stop(h *topo.Host, grace time.Duration) error {
+	if grace <= 0 {
+		grace = StopGrace
+	}
+	return daemon.Stop(h, ProcessName, grace)
+}
+
+// Kill is Kill.
+func (Daemon) Kill(h *topo.Host) error { return Kill(h) }
+
+// Reload is Reload.
+func (Daemon) Reload(lab *topo.Lab, h *topo.Host) error { return Reload(lab, h) }
+
+// Running is Running.
+func (Daemon) Running(h *topo.Host) (bool, error) { return Running(h) }
+
+// Log is logs/NODE.keepalived.log.
+func (Daemon) Log(h *topo.Host) string { return daemon.LogPath(h, ProcessName) }
 
 // Binary is the keepalived executable: $LVSLAB_KEEPALIVED, else
 // keepalived from PATH (Debian installs /usr/sbin/keepalived).
@@ -98,10 +135,10 @@ func WriteConfig(lab *topo.Lab, h *topo.Host) (string, error) {
 // file. Equivalent to: `systemctl start keepalived`.
 func Start(h *topo.Host, confPath string) error {
 	f := FilesOf(h)
-	if _, running, err := h.Process(ProcessName); err != nil {
+	if running, err := Running(h); err != nil {
 		return err
 	} else if running {
-		return fmt.Errorf("start keepalived on %s: %w", h.Name(), topo.ErrProcessRunning)
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), daemon.ErrRunning)
 	}
 	conf, err := os.ReadFile(confPath)
 	if err != nil {
@@ -125,12 +162,12 @@ func Start(h *topo.Host, confPath string) error {
 	if _, err := exec.LookPath(Binary()); err != nil {
 		return fmt.Errorf("start keepalived on %s: %w (Debian: apt-get install keepalived)", h.Name(), err)
 	}
-	if _, err := h.StartProcess(ProcessName, Argv(f)); err != nil {
+	if _, err := daemon.Start(h, ProcessName, Argv(f)); err != nil {
 		return err
 	}
-	if err := waitReady(h, f, string(conf), readyTimeout); err != nil {
-		_ = h.StopProcess(ProcessName, 0)
-		return fmt.Errorf("start keepalived on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
+	if err := daemon.WaitReady(h, ProcessName, readyTimeout, pidFiles(f, string(conf))); err != nil {
+		_ = daemon.Stop(h, ProcessName, 0)
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
 	}
 	return nil
 }
@@ -157,15 +194,6 @@ func StartNode(lab *topo.Lab, h *topo.Host) error {
 			want++
 		}
 	}
-	if err := waitServices(h, want, readyTimeout); err != nil {
-		return fmt.Errorf("start keepalived on %s: %w%s", h.Name(), err, logTail(h.ProcessLog(ProcessName)))
-	}
-	return nil
-}
-
-// waitServices waits until the director h's IPVS table has at least want
-// virtual services.
-func waitServices(h *topo.Host, want int, timeout time.Duration) error {
 	if want == 0 {
 		return nil
 	}
@@ -174,19 +202,21 @@ func waitServices(h *topo.Host, want int, timeout time.Duration) error {
 		return err
 	}
 	defer d.Close()
-	deadline := time.Now().Add(timeout)
-	for {
+	if err := daemon.WaitReady(h, ProcessName, readyTimeout, services(d, want)); err != nil {
+		return fmt.Errorf("start keepalived on %s: %w", h.Name(), err)
+	}
+	return nil
+}
+
+// services is WaitReady's condition for a director whose IPVS table
+// should have at least want virtual services.
+func services(d *director.Director, want int) func() (string, error) {
+	return func() (string, error) {
 		t, err := d.Snapshot()
-		if err != nil {
-			return err
+		if err != nil || len(t.Services) >= want {
+			return "", err
 		}
-		if len(t.Services) >= want {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d virtual services in the IPVS table after %s", len(t.Services), want, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return fmt.Sprintf("%d of %d virtual services in the IPVS table", len(t.Services), want), nil
 	}
 }
 
@@ -202,7 +232,7 @@ func StartLab(lab *topo.Lab) error {
 		if !Manages(lab.Spec, h.Name()) {
 			continue
 		}
-		if _, running, err := h.Process(ProcessName); err != nil {
+		if running, err := Running(h); err != nil {
 			return err
 		} else if running {
 			continue
@@ -260,12 +290,12 @@ func StopLab(lab *topo.Lab) error {
 // is still there after StopGrace. It returns once keepalived is gone.
 // Stopping a keepalived that does not run is not an error. Equivalent
 // to: `systemctl stop keepalived`.
-func Stop(h *topo.Host) error { return h.StopProcess(ProcessName, StopGrace) }
+func Stop(h *topo.Host) error { return daemon.Stop(h, ProcessName, StopGrace) }
 
 // Kill crashes node h's keepalived: SIGKILL to its whole process group,
 // so no advert is sent and its VIPs and IPVS rules stay behind.
 // Equivalent to: `pkill -9 keepalived` on that node.
-func Kill(h *topo.Host) error { return h.StopProcess(ProcessName, 0) }
+func Kill(h *topo.Host) error { return daemon.Stop(h, ProcessName, 0) }
 
 // Restart stops node h's keepalived gracefully and starts it again with a
 // freshly written configuration. Equivalent to: `systemctl restart
@@ -284,19 +314,19 @@ func Reload(lab *topo.Lab, h *topo.Host) error {
 	if _, err := WriteConfig(lab, h); err != nil {
 		return err
 	}
-	return h.SignalProcess(ProcessName, syscall.SIGHUP)
+	return daemon.Signal(h, ProcessName, syscall.SIGHUP)
 }
 
 // Running tells whether node h's keepalived runs.
 func Running(h *topo.Host) (bool, error) {
-	_, running, err := h.Process(ProcessName)
+	_, running, err := daemon.Status(h, ProcessName)
 	return running, err
 }
 
-// waitReady waits for the pid files keepalived writes once its parent,
-// VRRP and checker processes are up (the last two only if conf has
-// instances or virtual servers), or for keepalived to exit.
-func waitReady(h *topo.Host, f Files, conf string, timeout time.Duration) error {
+// pidFiles is WaitReady's condition for keepalived started with conf:
+// the pid files it writes once its parent, VRRP and checker processes are
+// up (the last two only if conf has instances or virtual servers).
+func pidFiles(f Files, conf string) func() (string, error) {
 	want := []string{f.PID}
 	if hasBlock(conf, "vrrp_instance") {
 		want = append(want, f.VRRPPID)
@@ -304,40 +334,18 @@ func waitReady(h *topo.Host, f Files, conf string, timeout time.Duration) error 
 	if hasBlock(conf, "virtual_server") {
 		want = append(want, f.CheckersPID)
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		missing := want[:0:0]
+	return func() (string, error) {
+		var missing []string
 		for _, p := range want {
 			if _, err := os.Stat(p); err != nil {
 				missing = append(missing, filepath.Base(p))
 			}
 		}
 		if len(missing) == 0 {
-			return nil
+			return "", nil
 		}
-		if _, running, err := h.Process(ProcessName); err != nil {
-			return err
-		} else if !running {
-			return errors.New("keepalived exited")
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no %s after %s", strings.Join(missing, ", "), timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return "no " + strings.Join(missing, ", "), nil
 	}
-}
-
-// logTail quotes the end of keepalived's log for an error message.
-func logTail(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) == 0 {
-		return ""
-	}
-	const max = 2048
-	if len(data) > max {
-		data = data[len(data)-max:]
-	}
-	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
 }
 
 // hasBlock tells whether a line of conf opens a block of that keyword

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -62,7 +63,7 @@ func States(h *topo.Host) ([]Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := os.Open(h.ProcessLog(ProcessName))
+	log, err := os.Open(daemon.LogPath(h, ProcessName))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read keepalived state of %s: %w", h.Name(), err)
 	}
@@ -193,7 +194,7 @@ func ReadChecks(r io.Reader) (map[string]bool, error) {
 // Checks is ReadChecks of director h's keepalived log; empty when
 // keepalived never ran there.
 func Checks(h *topo.Host) (map[string]bool, error) {
-	f, err := os.Open(h.ProcessLog(ProcessName))
+	f, err := os.Open(daemon.LogPath(h, ProcessName))
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]bool{}, nil
 	}

@@ -165,7 +165,7 @@ func Client(ctx context.Context, spec *topo.Spec, opts ClientOptions) (res *Clie
 	if err := realserver.Start(rh, realserver.ServiceOptions(spec, rs.Node), opts.Binary); err != nil {
 		return nil, fmt.Errorf("bench client: %w", err)
 	}
-	defer func() { _ = rh.StopProcess(realserver.ProcessName, time.Second) }()
+	defer func() { _ = realserver.Stop(rh, time.Second) }()
 	ch, err := lab.Host(cl.Name)
 	if err != nil {
 		return nil, fmt.Errorf("bench client: %w", err)

@@ -104,7 +104,7 @@ func start(lab *topo.Lab, opts Options) error {
 			}
 		}
 		if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), binary); err != nil {
-			return fmt.Errorf("start backend on %s: %w", h.Name(), err)
+			return err
 		}
 	}
 	return keepalived.StartLab(lab)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
+	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -55,12 +56,12 @@ func (r Ready) String() string {
 // started is when node h's supervised process name started; an error
 // when it does not run.
 func started(h *topo.Host, name string) (time.Time, error) {
-	if _, running, err := h.Process(name); err != nil {
+	if _, running, err := daemon.Status(h, name); err != nil {
 		return time.Time{}, err
 	} else if !running {
-		return time.Time{}, fmt.Errorf("%s on %s does not run (log %s)", name, h.Name(), h.ProcessLog(name))
+		return time.Time{}, fmt.Errorf("%s on %s does not run (log %s)", name, h.Name(), daemon.LogPath(h, name))
 	}
-	rec, err := h.ProcessRecord(name)
+	rec, err := daemon.ReadRecord(h, name)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -161,7 +162,7 @@ func waitBackends(ctx context.Context, lab *topo.Lab, start time.Time) (*Ready, 
 		return nil, nil
 	}
 	var names []string
-	took, waited, first, err := until(ctx, start, ReadySlack, "wait for the backends to listen", func() (string, error) {
+	took, waited, first, err := until(ctx, start, ReadySlack, "wait for the servers to listen", func() (string, error) {
 		names = names[:0]
 		var missing []string
 		for _, h := range hosts {
@@ -169,7 +170,7 @@ func waitBackends(ctx context.Context, lab *topo.Lab, start time.Time) (*Ready, 
 			if running, err := realserver.Running(h); err != nil {
 				return "", err
 			} else if !running {
-				return "", fmt.Errorf("wait for the backends to listen: the backend on %s does not run (log %s)", h.Name(), h.ProcessLog(realserver.ProcessName))
+				return "", fmt.Errorf("wait for the servers to listen: the server on %s does not run (log %s)", h.Name(), daemon.LogPath(h, realserver.ProcessName))
 			}
 			socks, err := realserver.NotListening(h, realserver.ServiceOptions(lab.Spec, h.Name()))
 			if err != nil {
@@ -357,7 +358,7 @@ func vrrpStates(lab *topo.Lab, v *topo.VRRP) string {
 				state = in.State
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (log %s)", m.Node, state, h.ProcessLog(keepalived.ProcessName)))
+		parts = append(parts, fmt.Sprintf("%s %s (log %s)", m.Node, state, daemon.LogPath(h, keepalived.ProcessName)))
 	}
 	if len(parts) == 0 {
 		return ""

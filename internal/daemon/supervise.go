@@ -1,40 +1,31 @@
-package topo
+package daemon
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/topo"
 )
 
-// A node's long-running processes (a real server's backend, keepalived)
-// are supervised through files in the lab's state directory, so that the
-// command that started one need not be the one that stops it:
-//
-//	procs/NODE.NAME.json   the record: pid, start time, argv, log path
-//	logs/NODE.NAME.log     the process's stdout and stderr
-//
-// A pid alone is not an identity: the kernel recycles pids. The record
-// keeps the process's start time (field 22 of /proc/PID/stat), and a pid
-// whose start time differs is some other process, never signalled.
+// ErrRunning means a daemon of that name already runs on the node.
+var ErrRunning = errors.New("already running")
 
-// ErrProcessRunning means a process of that name already runs on the node.
-var ErrProcessRunning = errors.New("process is already running")
+// ErrNotRunning means no daemon of that name runs on the node.
+var ErrNotRunning = errors.New("not running")
 
-// ErrNotRunning means no process of that name runs on the node.
-var ErrNotRunning = errors.New("process is not running")
-
-// ProcessRecord is what the supervisor records about a started process.
-type ProcessRecord struct {
+// Record is what the supervisor records about a started daemon, in
+// procs/NODE.NAME.json.
+type Record struct {
 	Node string   `json:"node"`
 	Name string   `json:"name"`
 	Argv []string `json:"argv"`
@@ -45,54 +36,47 @@ type ProcessRecord struct {
 	Log       string    `json:"log"`
 }
 
-// children are the processes this process started and reaps: pid → a
-// channel closed once Wait has returned.
-var (
-	childrenMu sync.Mutex
-	children   = map[int]chan struct{}{}
-)
+// LogDir is the directory of the lab's daemon logs (LogPath).
+func LogDir(lab string) string { return filepath.Join(topo.StateDir(lab), "logs") }
 
-// LogDir is the directory of the lab's process logs (ProcessLog).
-func LogDir(lab string) string { return filepath.Join(StateDir(lab), "logs") }
-
-// ProcessLog is the file a node's named process writes its output to.
-func (h *Host) ProcessLog(name string) string {
+// LogPath is the file node h's daemon name writes its output to.
+func LogPath(h *topo.Host, name string) string {
 	return filepath.Join(LogDir(h.Lab), h.Name()+"."+name+".log")
 }
 
-func (h *Host) processRecordPath(name string) string {
-	return filepath.Join(StateDir(h.Lab), "procs", h.Name()+"."+name+".json")
+func recordPath(h *topo.Host, name string) string {
+	return filepath.Join(topo.StateDir(h.Lab), "procs", h.Name()+"."+name+".json")
 }
 
-// StartProcess starts argv inside the node's namespace, in a session of
-// its own so that it outlives the caller, with stdout and stderr appended
-// to ProcessLog(name). Equivalent to:
+// Start starts argv as node h's daemon name: inside the node's namespace,
+// in a session of its own so that it outlives the caller, with stdout and
+// stderr appended to LogPath(h, name). Equivalent to:
 // `setsid ip netns exec NS ARGV… >>LOG 2>&1 </dev/null &`.
 // When the caller lives on, it reaps the process once it exits. The pid
 // is argv's own (`ip netns exec` execs it), though for a moment after the
 // return it may still be ip entering the namespace: callers that need the
-// process ready wait for a sign of it (a socket, a line in the log).
-func (h *Host) StartProcess(name string, argv []string) (pid int, err error) {
+// daemon ready wait for a sign of it (WaitReady: a socket, a pid file).
+func Start(h *topo.Host, name string, argv []string) (pid int, err error) {
 	if err := checkProcessName(name); err != nil {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
 	if len(argv) == 0 {
 		return 0, fmt.Errorf("start %s on %s: empty command", name, h.Name())
 	}
-	if _, err := ReadState(h.Lab); err != nil {
+	if _, err := topo.ReadState(h.Lab); err != nil {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
-	unlock, err := h.lockProcess(name)
+	unlock, err := lock(h, name)
 	if err != nil {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
 	defer unlock()
-	if pid, running, err := h.Process(name); err != nil {
+	if pid, running, err := Status(h, name); err != nil {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	} else if running {
-		return 0, fmt.Errorf("start %s on %s: pid %d: %w", name, h.Name(), pid, ErrProcessRunning)
+		return 0, fmt.Errorf("start %s on %s: pid %d: %w", name, h.Name(), pid, ErrRunning)
 	}
-	logPath := h.ProcessLog(name)
+	logPath := LogPath(h, name)
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
@@ -101,8 +85,7 @@ func (h *Host) StartProcess(name string, argv []string) (pid int, err error) {
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
 	defer logFile.Close()
-	args := append([]string{"netns", "exec", h.Namespace()}, argv...)
-	cmd := exec.Command("ip", args...)
+	cmd := h.Command(context.Background(), argv...)
 	cmd.Stdout = logFile // *os.File: handed to the child, no copying goroutine
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -112,51 +95,41 @@ func (h *Host) StartProcess(name string, argv []string) (pid int, err error) {
 	pid = cmd.Process.Pid
 	// Not yet waited for, so /proc/PID stays ours even if it exited.
 	start, err := processStartTime(pid)
-	done := make(chan struct{})
-	childrenMu.Lock()
-	children[pid] = done
-	childrenMu.Unlock()
-	go func() {
-		_ = cmd.Wait()
-		childrenMu.Lock()
-		delete(children, pid)
-		childrenMu.Unlock()
-		close(done)
-	}()
+	children.watch(cmd)
 	if err != nil {
 		_ = cmd.Process.Kill()
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
-	rec := &ProcessRecord{
+	rec := &Record{
 		Node: h.Name(), Name: name, Argv: argv, PID: pid,
 		StartTime: start, Started: time.Now().UTC(), Log: logPath,
 	}
-	if err := h.writeProcessRecord(rec); err != nil {
+	if err := writeRecord(h, rec); err != nil {
 		_ = cmd.Process.Kill()
 		return 0, fmt.Errorf("start %s on %s: %w", name, h.Name(), err)
 	}
 	return pid, nil
 }
 
-// ProcessRecord reads what was recorded when the named process started;
+// ReadRecord reads what was recorded when node h's daemon name started;
 // it wraps os.ErrNotExist if none was ever started (or it was stopped).
-func (h *Host) ProcessRecord(name string) (*ProcessRecord, error) {
-	data, err := os.ReadFile(h.processRecordPath(name))
+func ReadRecord(h *topo.Host, name string) (*Record, error) {
+	data, err := os.ReadFile(recordPath(h, name))
 	if err != nil {
 		return nil, fmt.Errorf("read process record %s on %s: %w", name, h.Name(), err)
 	}
-	var rec ProcessRecord
+	var rec Record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, fmt.Errorf("decode process record %s on %s: %w", name, h.Name(), err)
 	}
 	return &rec, nil
 }
 
-// Process reports the named process's pid and whether it runs: its pid is
+// Status reports the pid of node h's daemon name and whether it runs: its pid is
 // alive, not a zombie, and started when the record says (a recycled pid is
 // reported as not running). A process never started is (0, false, nil).
-func (h *Host) Process(name string) (pid int, running bool, err error) {
-	rec, err := h.ProcessRecord(name)
+func Status(h *topo.Host, name string) (pid int, running bool, err error) {
+	rec, err := ReadRecord(h, name)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, false, nil
 	}
@@ -166,11 +139,11 @@ func (h *Host) Process(name string) (pid int, running bool, err error) {
 	return rec.PID, recordAlive(rec), nil
 }
 
-// SignalProcess sends sig to the named process, if it is the one recorded.
+// Signal sends sig to node h's daemon name, if it is the one recorded.
 // Equivalent to: `kill -SIG PID`, with the pid checked against its start
 // time through a pidfd so that a recycled pid is never signalled.
-func (h *Host) SignalProcess(name string, sig syscall.Signal) error {
-	rec, err := h.ProcessRecord(name)
+func Signal(h *topo.Host, name string, sig syscall.Signal) error {
+	rec, err := ReadRecord(h, name)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("signal %s on %s: %w", name, h.Name(), ErrNotRunning)
 	}
@@ -191,14 +164,14 @@ func (h *Host) SignalProcess(name string, sig syscall.Signal) error {
 	return nil
 }
 
-// StopProcess ends the named process: SIGTERM to it, then SIGKILL to it
+// Stop ends node h's daemon name: SIGTERM to it, then SIGKILL to it
 // and its process group if it is still there after grace; a grace of 0
 // kills at once, as `kill -9` does. It
 // returns once the process is gone (and reaped, if this process started
 // it), and removes its record. Stopping a process that does not run is not
 // an error.
-func (h *Host) StopProcess(name string, grace time.Duration) error {
-	rec, err := h.ProcessRecord(name)
+func Stop(h *topo.Host, name string, grace time.Duration) error {
+	rec, err := ReadRecord(h, name)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -207,7 +180,7 @@ func (h *Host) StopProcess(name string, grace time.Duration) error {
 	}
 	fd, err := openRecorded(rec)
 	if errors.Is(err, ErrNotRunning) {
-		return h.removeProcessRecord(name)
+		return removeRecord(h, name)
 	}
 	if err != nil {
 		return fmt.Errorf("stop %s on %s: %w", name, h.Name(), err)
@@ -233,18 +206,18 @@ func (h *Host) StopProcess(name string, grace time.Duration) error {
 			return fmt.Errorf("stop %s on %s: pid %d still running %s after SIGKILL", name, h.Name(), rec.PID, killWait)
 		}
 	}
-	if err := waitReaped(rec.PID, killWait); err != nil {
+	if err := children.reaped(rec.PID, killWait); err != nil {
 		return fmt.Errorf("stop %s on %s: %w", name, h.Name(), err)
 	}
-	return h.removeProcessRecord(name)
+	return removeRecord(h, name)
 }
 
 // killGroup SIGKILLs the recorded process and its process group — the
-// session StartProcess made — so that no child (keepalived's VRRP and
+// session Start made — so that no child (keepalived's VRRP and
 // checker processes) outlives a kill and reacts to its parent's death.
 // The group is signalled only while its leader is verified to be the
 // recorded process.
-func killGroup(fd int, rec *ProcessRecord) error {
+func killGroup(fd int, rec *Record) error {
 	if recordAlive(rec) {
 		if err := unix.Kill(-rec.PID, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("kill process group %d: %w", rec.PID, err)
@@ -263,7 +236,7 @@ const killWait = 5 * time.Second
 // ErrNotRunning if the pid is gone, a zombie, or now someone else. Once
 // the pidfd is open it names that process for good, so checking the start
 // time after opening it closes the race with pid reuse.
-func openRecorded(rec *ProcessRecord) (int, error) {
+func openRecorded(rec *Record) (int, error) {
 	fd, err := unix.PidfdOpen(rec.PID, 0)
 	if errors.Is(err, unix.ESRCH) {
 		return -1, ErrNotRunning
@@ -303,26 +276,8 @@ func waitPidfd(fd int, d time.Duration) (bool, error) {
 	}
 }
 
-// waitReaped waits for a process this one started to be reaped by its Wait
-// goroutine, so that no zombie is left behind. Others' children are reaped
-// by their parent (or init), not here.
-func waitReaped(pid int, d time.Duration) error {
-	childrenMu.Lock()
-	done, ok := children[pid]
-	childrenMu.Unlock()
-	if !ok {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	case <-time.After(d):
-		return fmt.Errorf("reap pid %d: not reaped after %s", pid, d)
-	}
-}
-
-func recordAlive(rec *ProcessRecord) bool {
-	if !processAlive(rec.PID) {
+func recordAlive(rec *Record) bool {
+	if !topo.ProcessAlive(rec.PID) {
 		return false
 	}
 	start, err := processStartTime(rec.PID)
@@ -358,8 +313,8 @@ func parseStartTime(stat string) (uint64, error) {
 	return v, nil
 }
 
-func (h *Host) writeProcessRecord(rec *ProcessRecord) error {
-	path := h.processRecordPath(rec.Name)
+func writeRecord(h *topo.Host, rec *Record) error {
+	path := recordPath(h, rec.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write process record: %w", err)
 	}
@@ -377,17 +332,17 @@ func (h *Host) writeProcessRecord(rec *ProcessRecord) error {
 	return nil
 }
 
-func (h *Host) removeProcessRecord(name string) error {
-	err := os.Remove(h.processRecordPath(name))
+func removeRecord(h *topo.Host, name string) error {
+	err := os.Remove(recordPath(h, name))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove process record %s on %s: %w", name, h.Name(), err)
 	}
 	return nil
 }
 
-// lockProcess serialises starts of one named process across processes.
-func (h *Host) lockProcess(name string) (unlock func(), err error) {
-	path := h.processRecordPath(name) + ".lock"
+// lock serialises starts of one daemon across processes.
+func lock(h *topo.Host, name string) (unlock func(), err error) {
+	path := recordPath(h, name) + ".lock"
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock process record: %w", err)
 	}

@@ -1,4 +1,4 @@
-package topo
+package daemon
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/testutil"
+	"github.com/lvslab/lvslab/topo"
 )
 
 const processLab = `name: proc
@@ -27,24 +28,24 @@ nodes:
 `
 
 // processHost builds a one-node lab and returns its node.
-func processHost(t *testing.T) *Host {
+func processHost(t *testing.T) *topo.Host {
 	t.Helper()
 	testutil.NeedNetns(t)
 	file := filepath.Join(t.TempDir(), "proc.yaml")
 	if err := os.WriteFile(file, []byte(processLab), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := Load(file)
+	spec, err := topo.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := fmt.Sprintf("pr%d", os.Getpid()%100000)
-	lab, err := Build(context.Background(), spec, BuildOptions{Name: name, Owner: os.Getpid()})
+	lab, err := topo.Build(context.Background(), spec, topo.BuildOptions{Name: name, Owner: os.Getpid()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := Destroy(lab.Name); err != nil && !errors.Is(err, ErrNoLab) {
+		if err := topo.Destroy(lab.Name); err != nil && !errors.Is(err, topo.ErrNoLab) {
 			t.Errorf("destroy: %v", err)
 		}
 	})
@@ -67,9 +68,9 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func logHas(h *Host, name, s string) func() bool {
+func logHas(h *topo.Host, name, s string) func() bool {
 	return func() bool {
-		data, _ := os.ReadFile(h.ProcessLog(name))
+		data, _ := os.ReadFile(LogPath(h, name))
 		return strings.Contains(string(data), s)
 	}
 }
@@ -118,18 +119,19 @@ func TestProcessSupervisor(t *testing.T) {
 	loop := `trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done`
 
 	t.Run("start runs in the node's namespace", func(t *testing.T) {
-		pid, err := h.StartProcess("sleeper", []string{"sleep", "30"})
+		pid, err := Start(h, "sleeper", []string{"sleep", "30"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = h.StopProcess("sleeper", 0) })
-		if p, running, err := h.Process("sleeper"); err != nil || !running || p != pid {
+		t.Cleanup(func() { _ = Stop(h, "sleeper", 0) })
+		if p, running, err := Status(h, "sleeper"); err != nil || !running || p != pid {
 			t.Fatalf("Process = %d, %v, %v; want %d, true, nil", p, running, err, pid)
 		}
-		ino, err := namespaceInode(h.Namespace())
-		if err != nil {
+		var st syscall.Stat_t
+		if err := syscall.Stat(h.NsPath(), &st); err != nil {
 			t.Fatal(err)
 		}
+		ino := st.Ino
 		// Until `ip netns exec` has entered the namespace and exec'd
 		// sleep, the pid is still ip's in the root namespace.
 		want := fmt.Sprintf("net:[%d]", ino)
@@ -143,33 +145,33 @@ func TestProcessSupervisor(t *testing.T) {
 	})
 
 	t.Run("starting a running name fails", func(t *testing.T) {
-		if _, err := h.StartProcess("dup", []string{"sleep", "30"}); err != nil {
+		if _, err := Start(h, "dup", []string{"sleep", "30"}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = h.StopProcess("dup", 0) })
-		_, err := h.StartProcess("dup", []string{"sleep", "30"})
-		if !errors.Is(err, ErrProcessRunning) {
-			t.Fatalf("second start: err = %v, want ErrProcessRunning", err)
+		t.Cleanup(func() { _ = Stop(h, "dup", 0) })
+		_, err := Start(h, "dup", []string{"sleep", "30"})
+		if !errors.Is(err, ErrRunning) {
+			t.Fatalf("second start: err = %v, want ErrRunning", err)
 		}
 	})
 
 	t.Run("signal reaches the process", func(t *testing.T) {
-		if _, err := h.StartProcess("trapper", []string{"sh", "-c", `trap "echo got USR1" USR1; ` + loop}); err != nil {
+		if _, err := Start(h, "trapper", []string{"sh", "-c", `trap "echo got USR1" USR1; ` + loop}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			if err := h.StopProcess("trapper", 5*time.Second); err != nil {
+			if err := Stop(h, "trapper", 5*time.Second); err != nil {
 				t.Error(err)
 			}
 		})
 		waitFor(t, 5*time.Second, "ready in the log", logHas(h, "trapper", "ready"))
-		if err := h.SignalProcess("trapper", syscall.SIGUSR1); err != nil {
+		if err := Signal(h, "trapper", syscall.SIGUSR1); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 5*time.Second, "got USR1 in the log", logHas(h, "trapper", "got USR1"))
 	})
 
-	// The process that ignores SIGTERM is gone after StopProcess only if
+	// The process that ignores SIGTERM is gone after Stop only if
 	// it escalated to SIGKILL: that is the check, not how long it took.
 	// The SIGTERM case has a minute's grace, so a stop that never sent
 	// SIGTERM would wait it out and trip the 10 s bound, which otherwise
@@ -187,13 +189,13 @@ func TestProcessSupervisor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := "stop" + strconv.Itoa(int(tt.grace/time.Millisecond))
-			pid, err := h.StartProcess(name, tt.argv)
+			pid, err := Start(h, name, tt.argv)
 			if err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, 5*time.Second, "ready in the log", logHas(h, name, "ready"))
 			begin := time.Now()
-			if err := h.StopProcess(name, tt.grace); err != nil {
+			if err := Stop(h, name, tt.grace); err != nil {
 				t.Fatal(err)
 			}
 			if taken := time.Since(begin); taken > 10*time.Second {
@@ -202,13 +204,13 @@ func TestProcessSupervisor(t *testing.T) {
 			if !gone(pid) {
 				t.Errorf("pid %d still exists after stop (a zombie?)", pid)
 			}
-			if _, running, err := h.Process(name); err != nil || running {
+			if _, running, err := Status(h, name); err != nil || running {
 				t.Errorf("Process after stop = running %v, err %v", running, err)
 			}
-			if err := h.StopProcess(name, tt.grace); err != nil {
+			if err := Stop(h, name, tt.grace); err != nil {
 				t.Errorf("second stop: %v", err)
 			}
-			if err := h.SignalProcess(name, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+			if err := Signal(h, name, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
 				t.Errorf("signal after stop: err = %v, want ErrNotRunning", err)
 			}
 		})
@@ -217,11 +219,11 @@ func TestProcessSupervisor(t *testing.T) {
 	t.Run("kill takes the process group", func(t *testing.T) {
 		// keepalived's children would otherwise see their parent die and
 		// react (a priority-0 advert) where `kill -9` must leave silence.
-		if _, err := h.StartProcess("family", []string{"sh", "-c", `sleep 30 & echo "child $!"; echo ready; wait`}); err != nil {
+		if _, err := Start(h, "family", []string{"sh", "-c", `sleep 30 & echo "child $!"; echo ready; wait`}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 5*time.Second, "ready in the log", logHas(h, "family", "ready"))
-		data, err := os.ReadFile(h.ProcessLog("family"))
+		data, err := os.ReadFile(LogPath(h, "family"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,25 +231,25 @@ func TestProcessSupervisor(t *testing.T) {
 		if _, err := fmt.Sscanf(string(data), "child %d", &child); err != nil {
 			t.Fatalf("no child pid in the log %q: %v", data, err)
 		}
-		if err := h.StopProcess("family", 0); err != nil {
+		if err := Stop(h, "family", 0); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 5*time.Second, "the child to die", func() bool { return !processAlive(child) })
+		waitFor(t, 5*time.Second, "the child to die", func() bool { return !topo.ProcessAlive(child) })
 	})
 
 	t.Run("restart after exit", func(t *testing.T) {
-		pid, err := h.StartProcess("short", []string{"true"})
+		pid, err := Start(h, "short", []string{"true"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 5*time.Second, "the short process to be reaped", func() bool { return gone(pid) })
-		if _, running, _ := h.Process("short"); running {
+		if _, running, _ := Status(h, "short"); running {
 			t.Fatal("an exited process is reported running")
 		}
-		if _, err := h.StartProcess("short", []string{"sleep", "30"}); err != nil {
+		if _, err := Start(h, "short", []string{"sleep", "30"}); err != nil {
 			t.Fatalf("start after exit: %v", err)
 		}
-		if err := h.StopProcess("short", time.Second); err != nil {
+		if err := Stop(h, "short", time.Second); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -265,47 +267,47 @@ func TestProcessSupervisor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := &ProcessRecord{Node: h.Name(), Name: "recycled", Argv: []string{"sleep", "30"},
+		rec := &Record{Node: h.Name(), Name: "recycled", Argv: []string{"sleep", "30"},
 			PID: victim.Process.Pid, StartTime: start - 1}
-		if err := h.writeProcessRecord(rec); err != nil {
+		if err := writeRecord(h, rec); err != nil {
 			t.Fatal(err)
 		}
-		if _, running, err := h.Process("recycled"); err != nil || running {
+		if _, running, err := Status(h, "recycled"); err != nil || running {
 			t.Errorf("Process = running %v, err %v; want not running", running, err)
 		}
-		if err := h.SignalProcess("recycled", syscall.SIGKILL); !errors.Is(err, ErrNotRunning) {
-			t.Errorf("SignalProcess: err = %v, want ErrNotRunning", err)
+		if err := Signal(h, "recycled", syscall.SIGKILL); !errors.Is(err, ErrNotRunning) {
+			t.Errorf("Signal: err = %v, want ErrNotRunning", err)
 		}
-		if err := h.StopProcess("recycled", 0); err != nil {
-			t.Errorf("StopProcess: %v", err)
+		if err := Stop(h, "recycled", 0); err != nil {
+			t.Errorf("Stop: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
-		if !processAlive(victim.Process.Pid) {
+		if !topo.ProcessAlive(victim.Process.Pid) {
 			t.Fatal("the process that reused the pid was signalled")
 		}
-		if _, err := h.ProcessRecord("recycled"); !errors.Is(err, os.ErrNotExist) {
+		if _, err := ReadRecord(h, "recycled"); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("stale record left after stop: %v", err)
 		}
 	})
 
 	t.Run("bad names are rejected", func(t *testing.T) {
 		for _, name := range []string{"", "../x", "a.b", "a b"} {
-			if _, err := h.StartProcess(name, []string{"true"}); err == nil {
-				t.Errorf("StartProcess(%q) succeeded", name)
+			if _, err := Start(h, name, []string{"true"}); err == nil {
+				t.Errorf("Start(%q) succeeded", name)
 			}
 		}
 	})
 }
 
 func TestProcessNoLab(t *testing.T) {
-	h := &Host{Lab: fmt.Sprintf("gone%d", os.Getpid()%100000), Spec: &Node{Name: "n1"}}
-	if _, err := h.StartProcess("server", []string{"true"}); !errors.Is(err, ErrNoLab) {
+	h := &topo.Host{Lab: fmt.Sprintf("gone%d", os.Getpid()%100000), Spec: &topo.Node{Name: "n1"}}
+	if _, err := Start(h, "server", []string{"true"}); !errors.Is(err, topo.ErrNoLab) {
 		t.Errorf("start on a lab that is not up: err = %v, want ErrNoLab", err)
 	}
-	if _, err := os.Stat(StateDir(h.Lab)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(topo.StateDir(h.Lab)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("start on a lab that is not up made its state dir: %v", err)
 	}
-	if _, running, err := h.Process("server"); err != nil || running {
+	if _, running, err := Status(h, "server"); err != nil || running {
 		t.Errorf("Process = running %v, err %v; want false, nil", running, err)
 	}
 }
