@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -156,24 +155,16 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 // service returns a lab file's service by name.
 func service(lab *topo.Lab, name string) *topo.Service {
 	GinkgoHelper()
-	for _, s := range lab.Spec.Services {
-		if s.Name == name {
-			return s
-		}
-	}
-	Fail(fmt.Sprintf("lab %s has no service %q", lab.Name, name))
-	return nil
+	svc := lab.Spec.Service(name)
+	Expect(svc).NotTo(BeNil(), "lab %s has no service %q", lab.Name, name)
+	return svc
 }
 
 func realServer(svc *topo.Service, node string) *topo.RealServer {
 	GinkgoHelper()
-	for _, rs := range svc.RealServers {
-		if rs.Node == node {
-			return rs
-		}
-	}
-	Fail(fmt.Sprintf("service %s has no real server %q", svc.Name, node))
-	return nil
+	rs := svc.RealServer(node)
+	Expect(rs).NotTo(BeNil(), "service %s has no real server %q", svc.Name, node)
+	return rs
 }
 
 // inNode runs a command in a node's namespace and returns its output.

@@ -38,13 +38,9 @@ func holdOne(cl *topo.Host, vip netip.AddrPort, svc *topo.Service) (*heldConn, *
 	By("holding a keep-alive connection")
 	hc, err := hold(cl, vip)
 	Expect(err).NotTo(HaveOccurred())
-	for _, r := range svc.RealServers {
-		if r.Node == hc.Server {
-			return hc, r
-		}
-	}
-	Fail(hc.Server + " answered, and it is no real server of " + svc.Name)
-	return nil, nil
+	rs := svc.RealServer(hc.Server)
+	Expect(rs).NotTo(BeNil(), "%s answered, and it is no real server of %s", hc.Server, svc.Name)
+	return hc, rs
 }
 
 // eightSources gives the client eight more addresses, 192.168.10.11-18,
