@@ -141,13 +141,7 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 		var err error
 		table, err = director.Snapshot(h)
 		g.Expect(err).NotTo(HaveOccurred())
-		count := 0
-		for _, c := range table.Conns {
-			if keep(c) {
-				count++
-			}
-		}
-		g.Expect(count).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
+		g.Expect(len(table.ConnsWhere(keep))).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
 	}).WithTimeout(10 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 	return table
 }

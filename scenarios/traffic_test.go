@@ -244,13 +244,7 @@ var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), 
 
 		By("the template (client port 0) is in the connection table")
 		tmpl := func() []director.Conn {
-			var out []director.Conn
-			for _, c := range snapshot(lvs).Conns {
-				if c.Template() && c.Client.Addr() == clientAddr {
-					out = append(out, c)
-				}
-			}
-			return out
+			return snapshot(lvs).ConnsWhere(func(c director.Conn) bool { return c.Template() && c.Client.Addr() == clientAddr })
 		}
 		Expect(tmpl()).To(HaveLen(1))
 
