@@ -164,10 +164,8 @@ func sharedSegment(a, b *Node) (ai, bi *Interface) {
 		if x == nil || x.Segment == "" {
 			continue
 		}
-		for _, y := range b.Interfaces {
-			if y != nil && y.Segment == x.Segment {
-				return x, y
-			}
+		if y := b.OnSegment(x.Segment); y != nil {
+			return x, y
 		}
 	}
 	return nil, nil

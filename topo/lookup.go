@@ -86,6 +86,17 @@ func (n *Node) Interface(name string) *Interface {
 	return nil
 }
 
+// OnSegment is the node's first interface on segment, or nil: where it
+// reaches the segment's other nodes directly.
+func (n *Node) OnSegment(segment string) *Interface {
+	for _, ifc := range n.Interfaces {
+		if ifc != nil && ifc.Segment == segment {
+			return ifc
+		}
+	}
+	return nil
+}
+
 // AddressOn is the node's first address on its interface iface, invalid
 // when it has no such interface or the interface no address.
 func (n *Node) AddressOn(iface string) netip.Addr {

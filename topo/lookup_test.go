@@ -116,6 +116,15 @@ func TestAddressOn(t *testing.T) {
 	if ifc := spec.Node("lvs").Interface("eth1"); ifc == nil || ifc.Segment != "lan" {
 		t.Errorf("Interface(eth1) of lvs = %+v, want the one on lan", ifc)
 	}
+	for seg, want := range map[string]string{"wan": "eth0", "lan": "eth1", "dmz": ""} {
+		got := ""
+		if ifc := spec.Node("lvs").OnSegment(seg); ifc != nil {
+			got = ifc.Name
+		}
+		if got != want {
+			t.Errorf("OnSegment(%s) of lvs = %q, want %q", seg, got, want)
+		}
+	}
 }
 
 func TestVRRPMembers(t *testing.T) {
