@@ -103,7 +103,7 @@ func prepareTUN(h *topo.Host, vips []netip.Addr) error {
 func addVIPs(nl *netlink.Handle, link netlink.Link, vips []netip.Addr) error {
 	for _, vip := range vips {
 		if !vip.IsValid() {
-			return fmt.Errorf("add VIP: invalid address")
+			return errors.New("add VIP: invalid address")
 		}
 		vip = vip.Unmap()
 		if err := nl.AddrAdd(link, topo.NetlinkAddr(netip.PrefixFrom(vip, vip.BitLen()))); err != nil && !errors.Is(err, syscall.EEXIST) {

@@ -36,7 +36,6 @@ package labup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
 
@@ -88,7 +87,7 @@ func start(lab *topo.Lab, opts Options) error {
 		}
 		for forward, vips := range realServerVIPs(lab.Spec, h.Name()) {
 			if err := realserver.Prepare(h, forward, vips); err != nil {
-				return fmt.Errorf("prepare real server %s: %w", h.Name(), err)
+				return err // "prepare NODE for METHOD: …"
 			}
 		}
 		if err := h.WriteSysctls(lab.Spec.NodeSysctls(h.Spec)); err != nil {
@@ -104,7 +103,7 @@ func start(lab *topo.Lab, opts Options) error {
 			}
 		}
 		if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), binary); err != nil {
-			return fmt.Errorf("start backend on %s: %w", h.Name(), err)
+			return err // "start server on NODE: …"
 		}
 	}
 	return keepalived.StartLab(lab)
