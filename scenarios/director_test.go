@@ -1,10 +1,10 @@
 package scenarios_test
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -164,8 +164,8 @@ func realServer(svc *topo.Service, node string) *topo.RealServer {
 // inNode runs a command in a node's namespace and returns its output.
 func inNode(h *topo.Host, argv ...string) string {
 	GinkgoHelper()
-	out, err := exec.Command("ip", append([]string{"netns", "exec", h.Namespace()}, argv...)...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "%s: %s", strings.Join(argv, " "), out)
+	out, err := h.Command(context.Background(), argv...).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "%s on %s: %s", strings.Join(argv, " "), h.Name(), out)
 	return string(out)
 }
 
@@ -385,7 +385,7 @@ func ipvsadmRestore(h *topo.Host, file string) {
 	cmd := h.Command(ctx(), "ipvsadm", "-R")
 	cmd.Stdin = f
 	out, err := cmd.CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "ipvsadm -R < %s: %s", file, out)
+	Expect(err).NotTo(HaveOccurred(), "ipvsadm -R < %s on %s: %s", file, h.Name(), out)
 }
 
 // ipvsadmConns is what the real ipvsadm -Lnc prints for a connection
