@@ -76,6 +76,18 @@ func (svc *Service) RealServer(node string) *RealServer {
 	return nil
 }
 
+// Backend is the service's real server on node, or its sorry server if
+// that is on node, or nil: what node serves for the service.
+func (svc *Service) Backend(node string) *RealServer {
+	if rs := svc.RealServer(node); rs != nil {
+		return rs
+	}
+	if svc.SorryServer != nil && svc.SorryServer.Node == node {
+		return svc.SorryServer
+	}
+	return nil
+}
+
 // Interface is the node's interface named name, or nil.
 func (n *Node) Interface(name string) *Interface {
 	for _, ifc := range n.Interfaces {

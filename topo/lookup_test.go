@@ -236,6 +236,9 @@ func TestServiceLookups(t *testing.T) {
 				return
 			}
 			rs := svc.RealServer(tt.node)
+			if b := svc.Backend(tt.node); b != rs {
+				t.Errorf("Backend(%s) = %v, RealServer %v", tt.node, b, rs)
+			}
 			got := ""
 			if rs != nil {
 				got = rs.RIP.String()
@@ -244,5 +247,28 @@ func TestServiceLookups(t *testing.T) {
 				t.Errorf("RealServer(%s).RIP = %q, want %q", tt.node, got, tt.wantRIP)
 			}
 		})
+	}
+}
+
+func TestBackend(t *testing.T) {
+	web1, sorry := &topo.RealServer{Node: "web1"}, &topo.RealServer{Node: "sorry"}
+	svc := &topo.Service{Name: "web", RealServers: []*topo.RealServer{web1}, SorryServer: sorry}
+	tests := []struct {
+		node string
+		want *topo.RealServer
+	}{
+		{"web1", web1},
+		{"sorry", sorry},
+		{"lvs", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.node, func(t *testing.T) {
+			if got := svc.Backend(tt.node); got != tt.want {
+				t.Errorf("Backend(%s) = %v, want %v", tt.node, got, tt.want)
+			}
+		})
+	}
+	if svc.RealServer("sorry") != nil {
+		t.Error("RealServer(sorry) found the sorry server, which is no real server")
 	}
 }

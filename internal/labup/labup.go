@@ -114,10 +114,8 @@ func start(lab *topo.Lab, opts Options) error {
 func realServerVIPs(spec *topo.Spec, node string) map[topo.Forward][]netip.Addr {
 	out := map[topo.Forward][]netip.Addr{}
 	for _, svc := range spec.Services {
-		for _, rs := range svc.Backends() {
-			if rs.Node == node && !slices.Contains(out[svc.Forward], svc.VIP) {
-				out[svc.Forward] = append(out[svc.Forward], svc.VIP)
-			}
+		if svc.Backend(node) != nil && !slices.Contains(out[svc.Forward], svc.VIP) {
+			out[svc.Forward] = append(out[svc.Forward], svc.VIP)
 		}
 	}
 	return out
