@@ -38,7 +38,7 @@ func Probe(ctx context.Context, h *topo.Host, iface string, ip netip.Addr) (macs
 	}
 	out, err = h.Command(ctx, "arping", "-b", "-c", "3", "-w", "3", "-I", iface, ip.String()).CombinedOutput()
 	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+	if noReply := errors.As(err, &exit) && exit.ExitCode() == 1; err != nil && !noReply {
 		return nil, out, fmt.Errorf("arping %s from %s %s: %w: %s", ip, h.Name(), iface, err, strings.TrimSpace(string(out)))
 	}
 	return Answers(string(out)), out, nil
