@@ -87,7 +87,7 @@ func start(lab *topo.Lab, opts Options) error {
 		}
 		for forward, vips := range realServerVIPs(lab.Spec, h.Name()) {
 			if err := realserver.Prepare(h, forward, vips); err != nil {
-				return err // "prepare NODE for METHOD: …"
+				return err
 			}
 		}
 		if err := h.WriteSysctls(lab.Spec.NodeSysctls(h.Spec)); err != nil {
@@ -103,7 +103,7 @@ func start(lab *topo.Lab, opts Options) error {
 			}
 		}
 		if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), binary); err != nil {
-			return err // "start server on NODE: …"
+			return err
 		}
 	}
 	return keepalived.StartLab(lab)
