@@ -72,14 +72,12 @@
 // # Processes
 //
 // A node's long-running processes (a real server's backend, keepalived)
-// are started with Host.StartProcess in a session of their own and
-// supervised through files in the lab's state directory, so that the
-// command that stops one need not be the one that started it:
-// procs/NODE.NAME.json records the pid, its start time and argv, and
-// logs/NODE.NAME.log holds its output (ProcessLog). A pid whose start time
-// differs from the record is some other process and is never signalled.
-// StopProcess sends SIGTERM, then SIGKILL to the process and its group
-// if it is still there after a grace period.
+// run inside its namespace and are supervised through records and logs in
+// the lab's state directory, so that the command that stops one need not
+// be the one that started it. A pid is never an identity on its own: a record keeps the
+// process's start time, and a pid whose start time differs is some other
+// process, never signalled. Whatever is still running when the lab goes
+// is ended by Destroy.
 //
 // # Cleanup
 //
