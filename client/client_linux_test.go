@@ -10,22 +10,22 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/realserver"
-	"github.com/lvslab/lvslab/realserver/rstest"
 	"github.com/lvslab/lvslab/topo"
 )
 
 func TestClient(t *testing.T) {
-	lab := rstest.Lab(t, "cl")
-	cl := rstest.Host(t, lab, "client")
+	lab := labtest.DR(t, "cl")
+	cl := labtest.Host(t, lab, "client")
 	for _, node := range []string{"web1", "web2"} {
-		rstest.ServeInProcess(t, rstest.Host(t, lab, node), realserver.ServeOptions{
+		labtest.ServeInProcess(t, labtest.Host(t, lab, node), realserver.ServeOptions{
 			HTTP: []uint16{80}, TCPEcho: []uint16{7}, UDPEcho: []uint16{7},
 		})
 	}
-	web1 := rstest.RIP["web1"]
-	silent := netip.AddrPortFrom(rstest.RIP["web2"], 8080)
-	silentServer(t, rstest.Host(t, lab, "web2"), silent)
+	web1 := labtest.RIP["web1"]
+	silent := netip.AddrPortFrom(labtest.RIP["web2"], 8080)
+	silentServer(t, labtest.Host(t, lab, "web2"), silent)
 	nowhere := netip.MustParseAddr("192.168.188.99") // on the segment, no host
 	tests := []struct {
 		name      string
@@ -44,17 +44,17 @@ func TestClient(t *testing.T) {
 		},
 		{
 			name:   "http to web2",
-			opts:   client.Options{Target: netip.AddrPortFrom(rstest.RIP["web2"], 80), Requests: 3},
+			opts:   client.Options{Target: netip.AddrPortFrom(labtest.RIP["web2"], 80), Requests: 3},
 			tally:  map[string]int{"web2": 3},
 			errors: map[string]int{},
 		},
 		{
 			name: "sources round-robin",
 			opts: client.Options{Target: netip.AddrPortFrom(web1, 80), Requests: 4,
-				Sources: []netip.Addr{rstest.Client, rstest.Client2}},
+				Sources: []netip.Addr{labtest.Client, labtest.Client2}},
 			tally:     map[string]int{"web1": 4},
 			errors:    map[string]int{},
-			clientsIn: []netip.Addr{rstest.Client, rstest.Client2},
+			clientsIn: []netip.Addr{labtest.Client, labtest.Client2},
 		},
 		{
 			name:     "keep-alive",
@@ -73,10 +73,10 @@ func TestClient(t *testing.T) {
 		{
 			name: "source port keep-alive, from each source",
 			opts: client.Options{Target: netip.AddrPortFrom(web1, 80), Requests: 4, SourcePort: 40001, KeepAlive: true,
-				Sources: []netip.Addr{rstest.Client, rstest.Client2}},
+				Sources: []netip.Addr{labtest.Client, labtest.Client2}},
 			tally:     map[string]int{"web1": 4},
 			errors:    map[string]int{},
-			clientsIn: []netip.Addr{rstest.Client, rstest.Client2},
+			clientsIn: []netip.Addr{labtest.Client, labtest.Client2},
 			port:      40001,
 		},
 		{

@@ -9,22 +9,22 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/realserver"
-	"github.com/lvslab/lvslab/realserver/rstest"
 )
 
 // TestConn holds connections from the lab's client node, and asks on
 // them from the test's own goroutine, outside the node: the sockets are
 // the node's (the root namespace has no route to the RIPs).
 func TestConn(t *testing.T) {
-	lab := rstest.Lab(t, "cn")
-	cl := rstest.Host(t, lab, "client")
-	rstest.ServeInProcess(t, rstest.Host(t, lab, "web1"), realserver.ServeOptions{
+	lab := labtest.DR(t, "cn")
+	cl := labtest.Host(t, lab, "client")
+	labtest.ServeInProcess(t, labtest.Host(t, lab, "web1"), realserver.ServeOptions{
 		HTTP: []uint16{80}, TCPEcho: []uint16{7},
 	})
-	web1 := rstest.RIP["web1"]
-	silent := netip.AddrPortFrom(rstest.RIP["web2"], 8080)
-	silentServer(t, rstest.Host(t, lab, "web2"), silent)
+	web1 := labtest.RIP["web1"]
+	silent := netip.AddrPortFrom(labtest.RIP["web2"], 8080)
+	silentServer(t, labtest.Host(t, lab, "web2"), silent)
 	ctx := context.Background()
 
 	tests := []struct {
@@ -33,11 +33,11 @@ func TestConn(t *testing.T) {
 		// local is the connection's local address (port 0: any).
 		local netip.AddrPort
 	}{
-		{"http keep-alive", client.Options{Target: netip.AddrPortFrom(web1, 80)}, netip.AddrPortFrom(rstest.Client, 0)},
-		{"http from a source port", client.Options{Target: netip.AddrPortFrom(web1, 80), SourcePort: 40100}, netip.AddrPortFrom(rstest.Client, 40100)},
+		{"http keep-alive", client.Options{Target: netip.AddrPortFrom(web1, 80)}, netip.AddrPortFrom(labtest.Client, 0)},
+		{"http from a source port", client.Options{Target: netip.AddrPortFrom(web1, 80), SourcePort: 40100}, netip.AddrPortFrom(labtest.Client, 40100)},
 		{"http from a second address and port", client.Options{Target: netip.AddrPortFrom(web1, 80),
-			Sources: []netip.Addr{rstest.Client2}, SourcePort: 40101}, netip.AddrPortFrom(rstest.Client2, 40101)},
-		{"tcp echo", client.Options{Target: netip.AddrPortFrom(web1, 7), Protocol: client.TCPEcho}, netip.AddrPortFrom(rstest.Client, 0)},
+			Sources: []netip.Addr{labtest.Client2}, SourcePort: 40101}, netip.AddrPortFrom(labtest.Client2, 40101)},
+		{"tcp echo", client.Options{Target: netip.AddrPortFrom(web1, 7), Protocol: client.TCPEcho}, netip.AddrPortFrom(labtest.Client, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

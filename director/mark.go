@@ -41,7 +41,7 @@ func Mark(h *topo.Host, svc *topo.Service) error {
 		return fmt.Errorf("mark %s on %s: the service has no fwmark", ServiceName(svc), h.Name())
 	}
 	if !svc.VIP.Is4() {
-		return fmt.Errorf("mark %s on %s: no IPv4 vip", ServiceName(svc), h.Name())
+		return fmt.Errorf("mark %s on %s: no IPv4 VIP", ServiceName(svc), h.Name())
 	}
 	proto, err := protocolNumber(svc.Protocol)
 	if err != nil {

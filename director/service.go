@@ -130,7 +130,7 @@ func kernelService(svc *topo.Service) (*ipvs.Service, error) {
 		s.FWMark = svc.FWMark
 	} else {
 		if !svc.VIP.Is4() {
-			return nil, fmt.Errorf("vip %v: only IPv4 services are supported", svc.VIP)
+			return nil, fmt.Errorf("VIP %v: only IPv4 services are supported", svc.VIP)
 		}
 		proto, err := protocolNumber(svc.Protocol)
 		if err != nil {

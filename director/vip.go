@@ -3,7 +3,6 @@ package director
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -27,7 +26,7 @@ import (
 // Equivalent to: `ip addr replace VIP/32 dev IF`.
 func PlaceVIP(h *topo.Host, svc *topo.Service) error {
 	if !svc.VIP.Is4() {
-		return fmt.Errorf("place vip of %s on %s: no IPv4 vip", ServiceName(svc), h.Name())
+		return fmt.Errorf("place VIP of %s on %s: no IPv4 VIP", ServiceName(svc), h.Name())
 	}
 	nl, err := h.Netlink()
 	if err != nil {
@@ -50,15 +49,15 @@ func PlaceVIP(h *topo.Host, svc *topo.Service) error {
 	}
 	ifc := vipInterface(h.Spec, svc)
 	if ifc == "" {
-		return fmt.Errorf("place vip %v on %s: the node has no interface", svc.VIP, h.Name())
+		return fmt.Errorf("place VIP %v on %s: the node has no interface", svc.VIP, h.Name())
 	}
 	link, err := nl.LinkByName(ifc)
 	if err != nil {
-		return fmt.Errorf("place vip %v on %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
+		return fmt.Errorf("place VIP %v on %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
-	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.IP(svc.VIP.AsSlice()), Mask: net.CIDRMask(32, 32)}}
+	addr := topo.NetlinkAddr(netip.PrefixFrom(svc.VIP, svc.VIP.BitLen()))
 	if err := nl.AddrReplace(link, addr); err != nil {
-		return fmt.Errorf("place vip %v on %s %s: %w", svc.VIP, h.Name(), ifc, err)
+		return fmt.Errorf("place VIP %v on %s %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
 	return nil
 }
@@ -79,11 +78,11 @@ func RemoveVIP(h *topo.Host, svc *topo.Service) error {
 	defer nl.Close()
 	link, err := nl.LinkByName(ifc)
 	if err != nil {
-		return fmt.Errorf("remove vip %v from %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
+		return fmt.Errorf("remove VIP %v from %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
-	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.IP(svc.VIP.AsSlice()), Mask: net.CIDRMask(32, 32)}}
+	addr := topo.NetlinkAddr(netip.PrefixFrom(svc.VIP, svc.VIP.BitLen()))
 	if err := nl.AddrDel(link, addr); err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) {
-		return fmt.Errorf("remove vip %v from %s %s: %w", svc.VIP, h.Name(), ifc, err)
+		return fmt.Errorf("remove VIP %v from %s %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
 	return nil
 }

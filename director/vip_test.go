@@ -24,18 +24,7 @@ func TestVIPInterface(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var node *topo.Node
-			for _, n := range spec.Nodes {
-				if n.Name == tt.node {
-					node = n
-				}
-			}
-			var svc *topo.Service
-			for _, s := range spec.Services {
-				if s.Name == tt.service {
-					svc = s
-				}
-			}
+			node, svc := spec.Node(tt.node), spec.Service(tt.service)
 			if node == nil || svc == nil {
 				t.Fatalf("%s has no node %s or service %s", tt.lab, tt.node, tt.service)
 			}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/daemon"
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
-	"github.com/lvslab/lvslab/realserver/rstest"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -30,10 +30,10 @@ func TestNginx(t *testing.T) {
 			testutil.Gate(t, "nginx is not installed (apt-get install nginx, or make deps)")
 		}
 	}
-	lab := rstest.Lab(t, "rs")
-	cl := rstest.Host(t, lab, "client")
-	web1 := rstest.Host(t, lab, "web1")
-	target := netip.AddrPortFrom(rstest.RIP["web1"], 80)
+	lab := labtest.DR(t, "rs")
+	cl := labtest.Host(t, lab, "client")
+	web1 := labtest.Host(t, lab, "web1")
+	target := netip.AddrPortFrom(labtest.RIP["web1"], 80)
 	opts := realserver.ServeOptions{Node: "web1", HTTP: []uint16{80}, Server: topo.ServerNginx}
 	dir := realserver.NginxDir(lab.Name, "web1")
 	start := func(t *testing.T) {

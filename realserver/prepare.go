@@ -3,7 +3,6 @@ package realserver
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -104,14 +103,10 @@ func prepareTUN(h *topo.Host, vips []netip.Addr) error {
 func addVIPs(nl *netlink.Handle, link netlink.Link, vips []netip.Addr) error {
 	for _, vip := range vips {
 		if !vip.IsValid() {
-			return fmt.Errorf("add VIP: invalid address")
+			return errors.New("add VIP: invalid address")
 		}
 		vip = vip.Unmap()
-		addr := &netlink.Addr{IPNet: &net.IPNet{
-			IP:   vip.AsSlice(),
-			Mask: net.CIDRMask(vip.BitLen(), vip.BitLen()),
-		}}
-		if err := nl.AddrAdd(link, addr); err != nil && !errors.Is(err, syscall.EEXIST) {
+		if err := nl.AddrAdd(link, topo.NetlinkAddr(netip.PrefixFrom(vip, vip.BitLen()))); err != nil && !errors.Is(err, syscall.EEXIST) {
 			return fmt.Errorf("add %s/%d to %s: %w", vip, vip.BitLen(), link.Attrs().Name, err)
 		}
 	}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
-	"github.com/lvslab/lvslab/realserver/rstest"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -39,8 +39,8 @@ func hostAddrs(t *testing.T, h *topo.Host, dev string) []string {
 
 func TestPrepare(t *testing.T) {
 	hasIPIP, ipipWhy := testutil.KernelModule(t, "ipip", "/sys/module/ipip")
-	lab := rstest.Lab(t, "rp")
-	vips := []netip.Addr{rstest.VIP, netip.MustParseAddr("192.168.188.101")}
+	lab := labtest.DR(t, "rp")
+	vips := []netip.Addr{labtest.VIP, netip.MustParseAddr("192.168.188.101")}
 	tests := []struct {
 		name    string
 		node    string
@@ -59,7 +59,7 @@ func TestPrepare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := rstest.Host(t, lab, tt.node)
+			h := labtest.Host(t, lab, tt.node)
 			// Twice: Prepare is idempotent.
 			for range 2 {
 				err := realserver.Prepare(h, tt.forward, vips)
@@ -93,7 +93,7 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 	t.Run("unknown forward", func(t *testing.T) {
-		if err := realserver.Prepare(rstest.Host(t, lab, "web1"), "fullnat", vips); err == nil {
+		if err := realserver.Prepare(labtest.Host(t, lab, "web1"), "fullnat", vips); err == nil {
 			t.Fatal("Prepare accepted fullnat")
 		}
 	})

@@ -11,14 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/internal/daemon"
-	"github.com/lvslab/lvslab/internal/labtest"
-
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/internal/daemon"
+	"github.com/lvslab/lvslab/internal/labtest"
 	"github.com/lvslab/lvslab/realserver"
-	"github.com/lvslab/lvslab/realserver/rstest"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -65,7 +63,7 @@ func steerVIP(t *testing.T, router *topo.Host, dev string, rs *topo.Host) {
 	err = nl.NeighSet(&netlink.Neigh{
 		LinkIndex:    link.Attrs().Index,
 		State:        netlink.NUD_PERMANENT,
-		IP:           rstest.VIP.AsSlice(),
+		IP:           labtest.VIP.AsSlice(),
 		HardwareAddr: eth0.Attrs().HardwareAddr,
 	})
 	if err != nil {
@@ -81,10 +79,10 @@ func start(t *testing.T, lab *topo.Lab, h *topo.Host) {
 }
 
 func TestServe(t *testing.T) {
-	lab := rstest.Lab(t, "rs")
-	cl := rstest.Host(t, lab, "client")
+	lab := labtest.DR(t, "rs")
+	cl := labtest.Host(t, lab, "client")
 	for _, node := range []string{"web1", "web2"} {
-		start(t, lab, rstest.Host(t, lab, node))
+		start(t, lab, labtest.Host(t, lab, node))
 	}
 	tests := []struct {
 		name  string
@@ -99,7 +97,7 @@ func TestServe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rip := rstest.RIP[tt.node]
+			rip := labtest.RIP[tt.node]
 			res := get(t, cl, netip.AddrPortFrom(rip, tt.port), tt.proto, 4)
 			if res.Tally[tt.node] != 4 || len(res.Tally) != 1 {
 				t.Fatalf("tally %v, errors %v; want all 4 from %s", res.Tally, res.Errors, tt.node)
@@ -108,7 +106,7 @@ func TestServe(t *testing.T) {
 				return
 			}
 			for _, ev := range res.Replies() {
-				if ev.Client.Addr() != rstest.Client || ev.Client != ev.Source {
+				if ev.Client.Addr() != labtest.Client || ev.Client != ev.Source {
 					t.Errorf("server saw client %s, want the request's source %s", ev.Client, ev.Source)
 				}
 				if want := netip.AddrPortFrom(rip, 80); ev.Local != want {
@@ -121,25 +119,25 @@ func TestServe(t *testing.T) {
 	// frames for the VIP to web1's MAC, unchanged otherwise. web1 answers
 	// from the VIP, TCP and UDP alike.
 	t.Run("dr vip", func(t *testing.T) {
-		web1 := rstest.Host(t, lab, "web1")
-		if err := realserver.Prepare(web1, topo.ForwardDR, []netip.Addr{rstest.VIP}); err != nil {
+		web1 := labtest.Host(t, lab, "web1")
+		if err := realserver.Prepare(web1, topo.ForwardDR, []netip.Addr{labtest.VIP}); err != nil {
 			t.Fatal(err)
 		}
-		steerVIP(t, rstest.Host(t, lab, "router"), "eth1", web1)
-		res := get(t, cl, netip.AddrPortFrom(rstest.VIP, 80), client.HTTP, 2)
+		steerVIP(t, labtest.Host(t, lab, "router"), lab.Spec.Node("router").OnSegment(web1.Spec.Interfaces[0].Segment).Name, web1)
+		res := get(t, cl, netip.AddrPortFrom(labtest.VIP, 80), client.HTTP, 2)
 		if res.Tally["web1"] != 2 {
 			t.Fatalf("tally %v, errors %v; want 2 from web1", res.Tally, res.Errors)
 		}
-		if ev := res.Replies()[0]; ev.Local != netip.AddrPortFrom(rstest.VIP, 80) || ev.Client.Addr() != rstest.Client {
-			t.Errorf("web1 saw client %s, local %s; want %s and %s:80", ev.Client, ev.Local, rstest.Client, rstest.VIP)
+		if ev := res.Replies()[0]; ev.Local != netip.AddrPortFrom(labtest.VIP, 80) || ev.Client.Addr() != labtest.Client {
+			t.Errorf("web1 saw client %s, local %s; want %s and %s:80", ev.Client, ev.Local, labtest.Client, labtest.VIP)
 		}
-		res = get(t, cl, netip.AddrPortFrom(rstest.VIP, realserver.EchoPort), client.UDPEcho, 2)
+		res = get(t, cl, netip.AddrPortFrom(labtest.VIP, realserver.EchoPort), client.UDPEcho, 2)
 		if res.Tally["web1"] != 2 {
 			t.Fatalf("udp echo via the VIP: tally %v, errors %v; want 2 from web1 (reply not from the VIP?)", res.Tally, res.Errors)
 		}
 	})
 	t.Run("start twice fails", func(t *testing.T) {
-		h := rstest.Host(t, lab, "web1")
+		h := labtest.Host(t, lab, "web1")
 		err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, "web1"), lvslabBin)
 		if !errors.Is(err, daemon.ErrRunning) {
 			t.Fatalf("second start: err = %v, want ErrRunning", err)
@@ -150,10 +148,10 @@ func TestServe(t *testing.T) {
 // TestServeStopKillStart is the documents' "stop httpd on a real server":
 // the client is refused, and the server answers again once restarted.
 func TestServeStopKillStart(t *testing.T) {
-	lab := rstest.Lab(t, "rs")
-	cl := rstest.Host(t, lab, "client")
-	web1 := rstest.Host(t, lab, "web1")
-	target := netip.AddrPortFrom(rstest.RIP["web1"], 80)
+	lab := labtest.DR(t, "rs")
+	cl := labtest.Host(t, lab, "client")
+	web1 := labtest.Host(t, lab, "web1")
+	target := netip.AddrPortFrom(labtest.RIP["web1"], 80)
 	start(t, lab, web1)
 
 	steps := []struct {

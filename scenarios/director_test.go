@@ -1,11 +1,10 @@
 package scenarios_test
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -142,13 +141,7 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 		var err error
 		table, err = director.Snapshot(h)
 		g.Expect(err).NotTo(HaveOccurred())
-		count := 0
-		for _, c := range table.Conns {
-			if keep(c) {
-				count++
-			}
-		}
-		g.Expect(count).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
+		g.Expect(len(table.ConnsWhere(keep))).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
 	}).WithTimeout(10 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 	return table
 }
@@ -156,31 +149,23 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 // service returns a lab file's service by name.
 func service(lab *topo.Lab, name string) *topo.Service {
 	GinkgoHelper()
-	for _, s := range lab.Spec.Services {
-		if s.Name == name {
-			return s
-		}
-	}
-	Fail(fmt.Sprintf("lab %s has no service %q", lab.Name, name))
-	return nil
+	svc := lab.Spec.Service(name)
+	Expect(svc).NotTo(BeNil(), "lab %s has no service %q", lab.Name, name)
+	return svc
 }
 
 func realServer(svc *topo.Service, node string) *topo.RealServer {
 	GinkgoHelper()
-	for _, rs := range svc.RealServers {
-		if rs.Node == node {
-			return rs
-		}
-	}
-	Fail(fmt.Sprintf("service %s has no real server %q", svc.Name, node))
-	return nil
+	rs := svc.RealServer(node)
+	Expect(rs).NotTo(BeNil(), "service %s has no real server %q", svc.Name, node)
+	return rs
 }
 
 // inNode runs a command in a node's namespace and returns its output.
 func inNode(h *topo.Host, argv ...string) string {
 	GinkgoHelper()
-	out, err := exec.Command("ip", append([]string{"netns", "exec", h.Namespace()}, argv...)...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "%s: %s", strings.Join(argv, " "), out)
+	out, err := h.Command(context.Background(), argv...).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "%s on %s: %s", strings.Join(argv, " "), h.Name(), out)
 	return string(out)
 }
 
@@ -400,7 +385,7 @@ func ipvsadmRestore(h *topo.Host, file string) {
 	cmd := h.Command(ctx(), "ipvsadm", "-R")
 	cmd.Stdin = f
 	out, err := cmd.CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "ipvsadm -R < %s: %s", file, out)
+	Expect(err).NotTo(HaveOccurred(), "ipvsadm -R < %s on %s: %s", file, h.Name(), out)
 }
 
 // ipvsadmConns is what the real ipvsadm -Lnc prints for a connection

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -23,7 +24,7 @@ func ctx() context.Context {
 func ipvsadm(ns string, args ...string) string {
 	GinkgoHelper()
 	out, err := exec.Command("ip", append([]string{"netns", "exec", ns, "ipvsadm"}, args...)...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), string(out))
+	Expect(err).NotTo(HaveOccurred(), "ipvsadm %s in %s: %s", strings.Join(args, " "), ns, out)
 	return string(out)
 }
 

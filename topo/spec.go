@@ -183,10 +183,8 @@ func (s *Spec) ServerOf(node string) string {
 		if svc == nil {
 			continue
 		}
-		for _, rs := range svc.Backends() {
-			if rs != nil && rs.Node == node && rs.Server != "" {
-				return rs.Server
-			}
+		if rs := svc.Backend(node); rs != nil && rs.Server != "" {
+			return rs.Server
 		}
 	}
 	return ServerBuiltin

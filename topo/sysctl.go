@@ -40,7 +40,7 @@ func (s *Spec) Sysctls(n *Node) []Sysctl {
 		if svc.Forward == ForwardNAT && contains(svc.Directors, n.Name) {
 			add("net.ipv4.ip_forward", "1")
 		}
-		if !svc.servedBy(n.Name) {
+		if svc.Backend(n.Name) == nil {
 			continue
 		}
 		switch svc.Forward {
@@ -83,23 +83,6 @@ func (h *Host) WriteSysctls(settings []Sysctl) error {
 		return fmt.Errorf("set sysctls on %s: %w", h.Name(), err)
 	}
 	return nil
-}
-
-// servedBy reports whether node is one of the service's backends: a
-// real server or the sorry server.
-func (svc *Service) servedBy(node string) bool {
-	return svc.hasRealServer(node) || (svc.SorryServer != nil && svc.SorryServer.Node == node)
-}
-
-// hasRealServer reports whether node is one of the service's real
-// servers (not its sorry server).
-func (svc *Service) hasRealServer(node string) bool {
-	for _, rs := range svc.RealServers {
-		if rs.Node == node {
-			return true
-		}
-	}
-	return false
 }
 
 func contains(list []string, s string) bool {

@@ -48,10 +48,7 @@ func directors(t *testing.T) []rendered {
 		if err != nil {
 			t.Fatalf("load %s: %v", f, err)
 		}
-		for _, n := range spec.Nodes {
-			if n.Role != topo.RoleDirector {
-				continue
-			}
+		for _, n := range spec.NodesOf(topo.RoleDirector) {
 			r := rendered{spec: spec, lab: spec.Name, node: n.Name,
 				golden: filepath.Join("testdata", "golden", spec.Name+"."+n.Name+".conf")}
 			for _, ifc := range n.Interfaces {

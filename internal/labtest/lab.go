@@ -1,5 +1,8 @@
-// Package labtest builds lab networks for native integration tests, with
-// a leak check after each.
+// Package labtest builds lab networks for native integration tests (no
+// IPVS needed), with a leak check after each: any lab file (BuildLab,
+// BuildSpec), or seed 003's DR lab, labs/dr.yaml, with the addresses the
+// client's and the real servers' tests name (DR), where a backend can run
+// in the test process itself (ServeInProcess).
 package labtest
 
 import (
@@ -28,11 +31,18 @@ func LabPrefix(letter string) string { return fmt.Sprintf("%s%d-", letter, os.Ge
 func BuildLab(t testing.TB, file, prefix, base string) *topo.Lab {
 	t.Helper()
 	testutil.NeedNetns(t)
-	before, err := leakcheck.Take(prefix)
+	spec, err := topo.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, err := topo.Load(file)
+	return BuildSpec(t, spec, prefix, base)
+}
+
+// BuildSpec is BuildLab for a lab file already loaded (and maybe edited).
+func BuildSpec(t testing.TB, spec *topo.Spec, prefix, base string) *topo.Lab {
+	t.Helper()
+	testutil.NeedNetns(t)
+	before, err := leakcheck.Take(prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,6 @@ package labup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
 
@@ -88,7 +87,7 @@ func start(lab *topo.Lab, opts Options) error {
 		}
 		for forward, vips := range realServerVIPs(lab.Spec, h.Name()) {
 			if err := realserver.Prepare(h, forward, vips); err != nil {
-				return fmt.Errorf("prepare real server %s: %w", h.Name(), err)
+				return err
 			}
 		}
 		if err := h.WriteSysctls(lab.Spec.NodeSysctls(h.Spec)); err != nil {
@@ -115,10 +114,8 @@ func start(lab *topo.Lab, opts Options) error {
 func realServerVIPs(spec *topo.Spec, node string) map[topo.Forward][]netip.Addr {
 	out := map[topo.Forward][]netip.Addr{}
 	for _, svc := range spec.Services {
-		for _, rs := range svc.Backends() {
-			if rs.Node == node && !slices.Contains(out[svc.Forward], svc.VIP) {
-				out[svc.Forward] = append(out[svc.Forward], svc.VIP)
-			}
+		if svc.Backend(node) != nil && !slices.Contains(out[svc.Forward], svc.VIP) {
+			out[svc.Forward] = append(out[svc.Forward], svc.VIP)
 		}
 	}
 	return out
