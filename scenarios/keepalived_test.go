@@ -91,18 +91,6 @@ func expectWithin(took, formula, low, high time.Duration, what string) {
 	Expect(took).To(BeNumerically("<=", formula+high), "%s: %s is above its formula %s plus %s", what, took, formula, high)
 }
 
-// member is the VRRP member entry of node in the lab's first instance.
-func member(spec *topo.Spec, node string) *topo.Member {
-	GinkgoHelper()
-	for _, m := range spec.VRRP[0].Members {
-		if m.Node == node {
-			return m
-		}
-	}
-	Fail("no VRRP member " + node)
-	return nil
-}
-
 // startKeepalived starts keepalived on the lab's directors (where it is
 // not already running) and stops it first thing at cleanup, before the
 // lab is torn down.
@@ -344,7 +332,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		lvs01, lvs02 = host(lab, "lvs01"), host(lab, "lvs02")
 		dirs = []*topo.Host{lvs01, lvs02}
 		advert = spec.VRRP[0].AdvertInt
-		master, backup = member(spec, "lvs01"), member(spec, "lvs02")
+		master, backup = spec.VRRP[0].Master(), spec.VRRP[0].Backup()
 		rip01 = spec.Services[0].RealServers[0].RIP.String()
 		rip02 = spec.Services[0].RealServers[1].RIP.String()
 		cli = host(lab, "client")

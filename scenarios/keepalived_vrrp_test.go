@@ -71,16 +71,13 @@ func (w *vrrpWatch) expectTsharkAgrees(adverts []captures.Advert, garps []captur
 	record("tshark oracle", "%d adverts and %d gratuitous ARPs, decoded alike by tshark and by us", len(adverts), len(garps))
 }
 
-// addressOf is a node's first address on its interface iface.
+// addressOf is a node's first address on its interface iface (where it
+// sends its adverts from); the spec fails if it has none.
 func addressOf(spec *topo.Spec, name, iface string) netip.Addr {
 	GinkgoHelper()
-	for _, ifc := range node(spec, name).Interfaces {
-		if ifc.Name == iface {
-			return ifc.Addresses[0].Addr()
-		}
-	}
-	Fail("no interface " + iface + " on " + name)
-	return netip.Addr{}
+	a := spec.AddressOn(name, iface)
+	Expect(a.IsValid()).To(BeTrue(), "no address on %s of %s in %s", iface, name, spec.Name)
+	return a
 }
 
 // advertsFrom are the adverts src sent, in capture order.
