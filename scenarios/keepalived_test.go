@@ -154,15 +154,8 @@ func realServers(h *topo.Host, vip netip.AddrPort) map[string]int {
 
 // realServersIn is realServers from a table read.
 func realServersIn(t *director.Table, vip netip.AddrPort) map[string]int {
-	for _, e := range t.Services {
-		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
-			continue
-		}
-		out := map[string]int{}
-		for _, d := range e.Destinations {
-			out[d.Address.String()] = d.Weight
-		}
-		return out
+	if e := t.ServiceAt(vip); e != nil {
+		return e.Weights()
 	}
 	return nil
 }

@@ -55,6 +55,27 @@ func (s *Spec) AddressOn(node, iface string) netip.Addr {
 	return netip.Addr{}
 }
 
+// Service is the service named name, or nil.
+func (s *Spec) Service(name string) *Service {
+	for _, svc := range s.Services {
+		if svc != nil && svc.Name == name {
+			return svc
+		}
+	}
+	return nil
+}
+
+// RealServer is the service's real server on node (not its sorry
+// server), or nil.
+func (svc *Service) RealServer(node string) *RealServer {
+	for _, rs := range svc.RealServers {
+		if rs != nil && rs.Node == node {
+			return rs
+		}
+	}
+	return nil
+}
+
 // Interface is the node's interface named name, or nil.
 func (n *Node) Interface(name string) *Interface {
 	for _, ifc := range n.Interfaces {

@@ -201,3 +201,39 @@ func TestNetlinkAddr(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceLookups(t *testing.T) {
+	spec, err := topo.Load("../labs/dr-keepalived.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, service, node string
+		wantService         bool
+		wantRIP             string // "" for no real server
+	}{
+		{"a real server of seed 004", "web", "web01", true, "192.168.10.33"},
+		{"the other", "web", "web02", true, "192.168.10.34"},
+		{"a director is no real server", "web", "lvs01", true, ""},
+		{"no such service", "mail", "web01", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := spec.Service(tt.service)
+			if (svc != nil) != tt.wantService {
+				t.Fatalf("Service(%q) = %v, want found %v", tt.service, svc, tt.wantService)
+			}
+			if svc == nil {
+				return
+			}
+			rs := svc.RealServer(tt.node)
+			got := ""
+			if rs != nil {
+				got = rs.RIP.String()
+			}
+			if got != tt.wantRIP {
+				t.Errorf("RealServer(%s).RIP = %q, want %q", tt.node, got, tt.wantRIP)
+			}
+		})
+	}
+}

@@ -282,7 +282,7 @@ func (v *validator) sorryServer(svc *Service, base string, dirs []*Node) {
 	if n == nil {
 		return
 	}
-	if svc.hasRealServer(ss.Node) {
+	if svc.RealServer(ss.Node) != nil {
 		v.add(join(sb, "node"), "%s is already a real server of service %s (line %d); a sorry server stands in for them all", ss.Node, svc.Name, v.s.Line(join(join(base, "realservers"), ss.Node)))
 	}
 	v.backendPath(svc, ss, n, sb, dirs)
