@@ -147,7 +147,7 @@ func (o *WatchOptions) defaults() {
 // unserved from when the old MASTER stopped answering for the VIP (its
 // priority-0 advert and the VIPs dropped; its links cut) to when the new
 // one held it and its gratuitous ARP reached them; Down and Back bracket
-// that by at most one request's Interval and Timeout. [Failover.Gap] is
+// that by at most one request's Interval and Timeout. [Outage.Gap] is
 // Back − Down. With no failed request there was no gap (a crash of
 // keepalived alone: the dead MASTER's kernel goes on answering).
 //
@@ -155,11 +155,8 @@ func (o *WatchOptions) defaults() {
 // ([Wire.Anchor]: the old MASTER's priority-0 advert, or its last advert
 // before it went dark, up to advert_int before the action); where a
 // capture gave that event ([Failover.SetWire]), [Failover.BackFromAnchor]
-// is the gap's end counted from it, the figure the formula bounds. (The
-// failover bench used to print the longest time between two successive
-// answers anywhere in the run, which equals the gap when a request
-// failed and reads the request spacing when none did; the scenarios held
-// Back counted from the action less the anchor's offset. Both are this.)
+// is the gap's end counted from it, the figure the formula bounds from
+// above (plus the client's probe: one Interval and Timeout).
 type Failover struct {
 	// Kind is the failover's kind, as the caller said.
 	Kind Kind
