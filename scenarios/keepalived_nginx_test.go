@@ -98,8 +98,8 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		expectPersistentSplit(res, first)
 
 		By("2. systemctl stop keepalived on lvs151: lvs152 holds the VIP and serves")
-		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalivedLate+keepalived.StopGrace, func() {
-			Expect(keepalived.Stop(lvs151)).To(Succeed())
+		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalivedLate+keepalived.StopGrace, func() error {
+			return keepalived.Stop(lvs151)
 		})
 		record("seed 000 step 2", "lvs152 held the VIP alone %s after the stop command; formula: its skew (256-%d)/256 = %s",
 			took.Round(time.Millisecond), backup.Priority, skew(backup.Priority).Round(time.Millisecond))

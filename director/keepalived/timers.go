@@ -77,9 +77,7 @@ func SettleBound(v *topo.VRRP) time.Duration {
 		if slices.Contains(expected, m.Node) {
 			mdi = max(mdi, MasterDownInterval(advert, m.Priority))
 		}
-		if !m.NoPreempt {
-			delay = max(delay, time.Duration(m.PreemptDelay)*time.Second)
-		}
+		delay = max(delay, PreemptDelay(m))
 	}
 	return mdi + delay
 }
