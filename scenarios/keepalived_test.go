@@ -504,6 +504,11 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				fo.Outage, advert, backup.Priority, formula.Round(time.Millisecond))
 			recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", fo))
 			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
+			for _, e := range fo.Result.Timeline {
+				if e.Err != "" {
+					fmt.Fprintf(GinkgoWriter, "failed request: at %s (run), latency %s, source %s, %s: %s\n", e.At, e.Latency, e.Source, e.Err, e.Detail)
+				}
+			}
 			Expect(fo.Failed).To(BeZero(), "a crash of keepalived alone costs the client nothing: lvs01's kernel keeps the VIP and its table; %s", fo.Outage)
 
 			By("lvs02 sent gratuitous ARPs for the VIP from its MAC; the client's neighbour entry now holds that MAC")
