@@ -94,16 +94,12 @@ func serviceVIP(spec *topo.Spec) netip.AddrPort {
 	return netip.AddrPortFrom(svc.VIP, svc.Port)
 }
 
-// node finds a node of a loaded lab file.
+// node is a node of a loaded lab file; the spec fails if it has none.
 func node(spec *topo.Spec, name string) *topo.Node {
 	GinkgoHelper()
-	for _, n := range spec.Nodes {
-		if n.Name == name {
-			return n
-		}
-	}
-	Fail("no node " + name + " in " + spec.Name)
-	return nil
+	n := spec.Node(name)
+	Expect(n).NotTo(BeNil(), "no node %s in %s", name, spec.Name)
+	return n
 }
 
 // addAddresses gives a node's first interface secondary addresses (more

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vishvananda/netlink"
 
-	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/bench"
@@ -66,38 +65,23 @@ func hookFailover(cmd *cobra.Command) {
 
 // failoverKind is one way of taking the MASTER's keepalived away.
 type failoverKind struct {
-	name string
+	kind keepalived.Kind
 	act  func(*topo.Host) error
 	// revive undoes what act did besides stopping keepalived; nil when
 	// nothing else needs undoing.
 	revive func(*topo.Host) error
-	// wait is how the backup's takeover is seen: holding the VIP alone
-	// (graceful), or holding it at all (crash: the dead master keeps it).
-	wait    func(context.Context, *topo.Lab, netip.Addr, string) (time.Duration, error)
-	watch   time.Duration // how long the client runs after the action
-	formula func(advert, backupPrio int) time.Duration
-	explain string
+	watch  time.Duration // how long the client runs after the action
 }
 
-const masterDownExplained = "3×advert_int + skew, from the last advert: up to advert_int before the action"
-
 var failoverKinds = []failoverKind{
-	{
-		name: "graceful", act: keepalived.Stop, wait: keepalived.WaitMaster, watch: 3 * time.Second,
-		formula: func(_, p int) time.Duration { return keepalived.Skew(p) },
-		explain: "backup skew (256-prio)/256",
-	},
-	{
-		name: "crash", act: keepalived.Kill, wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: keepalived.MasterDownInterval, explain: masterDownExplained,
-	},
+	{kind: keepalived.Graceful, act: keepalived.Stop, watch: 3 * time.Second},
+	{kind: keepalived.Crash, act: keepalived.Kill, watch: 6 * time.Second},
 	{
 		// A power cut: the links go dark first, so the dead master's
 		// kernel no longer forwards, and the client waits for the
 		// takeover and the backup's gratuitous ARP.
-		name: "power", act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
-		wait: keepalived.WaitHolds, watch: 6 * time.Second,
-		formula: keepalived.MasterDownInterval, explain: masterDownExplained,
+		kind: keepalived.Power, act: powerOff, revive: func(h *topo.Host) error { return h.SetLinks(true) },
+		watch: 6 * time.Second,
 	},
 }
 
@@ -187,11 +171,15 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 	for _, k := range failoverKinds {
 		var gaps, takeovers []time.Duration
 		for i := range runs {
-			gap, took, err := failoverOnce(ctx, lab, c, target, vip.Addr(), mh, backup.Node, k)
+			fo, err := keepalived.Watch(ctx, lab, k.kind, keepalived.WatchOptions{
+				VIP: vip.Addr(), NewMaster: backup.Node, Alone: k.kind.Alone(),
+				Client: c, Target: target, Lead: time.Second, Run: k.watch, Timeout: 300 * time.Millisecond,
+				Limit: time.Second + k.watch,
+			}, func() error { return k.act(mh) })
 			if err != nil {
-				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
+				return fmt.Errorf("bench --failover: %s run %d: %w", k.kind, i+1, err)
 			}
-			gaps, takeovers = append(gaps, gap), append(takeovers, took)
+			gaps, takeovers = append(gaps, fo.Gap()), append(takeovers, fo.Takeover)
 			if k.revive != nil {
 				if err := k.revive(mh); err != nil {
 					return err
@@ -206,13 +194,13 @@ func benchFailover(ctx context.Context, w io.Writer, file string, runs int) erro
 				return err
 			}
 			if err := waitFor(ctx, lab, vip.Addr(), master.Node, masterBack); err != nil {
-				return fmt.Errorf("bench --failover: %s run %d: %w", k.name, i+1, err)
+				return fmt.Errorf("bench --failover: %s run %d: %w", k.kind, i+1, err)
 			}
 		}
-		f := k.formula(vrrp.AdvertInt, backup.Priority)
+		f := k.kind.Formula(vrrp.AdvertInt, backup)
 		ms := func(d time.Duration) string { return d.Round(time.Millisecond).String() }
-		fmt.Fprintf(w, "%-9s %5d %12s %12s %16s %16s %10s   (%s)\n", k.name, runs,
-			ms(median(gaps)), ms(slices.Max(gaps)), ms(median(takeovers)), ms(slices.Max(takeovers)), ms(f), k.explain)
+		fmt.Fprintf(w, "%-9s %5d %12s %12s %16s %16s %10s   (%s)\n", k.kind, runs,
+			ms(median(gaps)), ms(slices.Max(gaps)), ms(median(takeovers)), ms(slices.Max(takeovers)), ms(f), k.kind.Explain())
 	}
 	return nil
 }
@@ -223,78 +211,6 @@ func waitFor(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string, li
 	defer cancel()
 	_, err := keepalived.WaitMaster(ctx, lab, vip, node)
 	return err
-}
-
-// failoverOnce runs the client across one failover of the master and
-// returns the client-visible gap (the longest time between two
-// successive successful requests' replies) and the takeover (from the
-// action to the backup holding the VIP). After a crash the dead master's
-// kernel keeps the VIP and its IPVS table and goes on forwarding, so the
-// client may see no gap at all although the takeover took
-// Master_Down_Interval.
-func failoverOnce(ctx context.Context, lab *topo.Lab, c *topo.Host, target netip.AddrPort, vip netip.Addr, mh *topo.Host, backup string, k failoverKind) (gap, took time.Duration, err error) {
-	const lead = time.Second
-	type ran struct {
-		res *client.Result
-		err error
-	}
-	done := make(chan ran, 1)
-	go func() {
-		res, err := client.Run(ctx, c, client.Options{
-			Target: target, Requests: client.MaxRequests, Deadline: lead + k.watch,
-			Interval: 20 * time.Millisecond, Timeout: 300 * time.Millisecond,
-		})
-		done <- ran{res, err}
-	}()
-	select {
-	case <-ctx.Done():
-		r := <-done
-		return 0, 0, errors.Join(ctx.Err(), r.err)
-	case <-time.After(lead):
-	}
-	wctx, cancel := context.WithTimeout(ctx, lead+k.watch)
-	defer cancel()
-	taken := make(chan error, 1)
-	go func() {
-		var err error
-		took, err = k.wait(wctx, lab, vip, backup)
-		taken <- err
-	}()
-	if err := k.act(mh); err != nil {
-		<-done
-		return 0, 0, errors.Join(err, <-taken)
-	}
-	r := <-done
-	if err := <-taken; err != nil {
-		return 0, 0, fmt.Errorf("takeover by %s: %w", backup, err)
-	}
-	if r.err != nil {
-		return 0, 0, r.err
-	}
-	var last time.Duration = -1
-	var after bool
-	for _, e := range r.res.Timeline {
-		if e.Err != "" {
-			continue
-		}
-		end := e.At + e.Latency
-		if last >= 0 {
-			gap = max(gap, end-last)
-		} else {
-			// No success before the action: the lab was not serving.
-			if e.At >= lead {
-				return 0, 0, fmt.Errorf("no success before the failover: %v", r.res.Errors)
-			}
-		}
-		if e.At >= lead {
-			after = true
-		}
-		last = end
-	}
-	if !after {
-		return 0, 0, fmt.Errorf("no success within %s of the failover: %v", k.watch, r.res.Errors)
-	}
-	return gap, took, nil
 }
 
 // cleanDirector empties h's IPVS table and takes the VRRP VIPs off its
