@@ -135,3 +135,52 @@ func update(lab string, fn func(*Record) error) error {
 func (r *Record) log(at time.Time, kind, target, detail string) {
 	r.Events = append(r.Events, Event{At: at, Kind: kind, Target: target, Detail: detail})
 }
+
+// Span is a fault in force from From to To, for a timeline.
+type Span struct {
+	// Target is the cable (NODE:IF) or, for a partition, "partition".
+	Target string
+	// What is the fault: the netem arguments, "link down", the partition.
+	What     string
+	From, To time.Time
+}
+
+// Spans pairs the record's events into the times each fault was in
+// force, in the order they began; a fault still in force ends at until.
+func (r *Record) Spans(until time.Time) []Span {
+	var out []Span
+	open := map[string][]int{} // target → indexes of out still open
+	begin := func(target, what string, at time.Time) {
+		open[target] = append(open[target], len(out))
+		out = append(out, Span{Target: target, What: what, From: at})
+	}
+	end := func(target string, at time.Time) {
+		for _, i := range open[target] {
+			out[i].To = at
+		}
+		delete(open, target)
+	}
+	const partition = "partition"
+	for _, e := range r.Events {
+		switch e.Kind {
+		case EventImpair:
+			end(e.Target, e.At) // a new impair replaces the cable's last
+			begin(e.Target, e.Detail, e.At)
+		case EventClear, EventUp:
+			end(e.Target, e.At)
+		case EventDown:
+			end(e.Target, e.At)
+			begin(e.Target, "link down", e.At)
+		case EventPartition:
+			begin(partition, e.Target, e.At)
+		case EventHeal:
+			end(partition, e.At)
+		}
+	}
+	for i := range out {
+		if out[i].To.IsZero() {
+			out[i].To = until
+		}
+	}
+	return out
+}
