@@ -159,6 +159,9 @@ type chart struct {
 	Takeover   time.Duration
 	Down, Back time.Duration
 	Moments    []reports.AbsEvent
+	// Lanes are drawn below the directors' (the faults in force, the
+	// client's failed requests).
+	Lanes []reports.AbsLane
 }
 
 // failoverChart is the chart of a failover the client watched.
@@ -229,6 +232,7 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 		}
 		lanes = append(lanes, lane)
 	}
+	lanes = append(lanes, c.Lanes...)
 	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
 	var gapTo time.Time
 	if c.Back > 0 {
