@@ -117,10 +117,7 @@ func netemFlags(loss, delay, jitter, duplicate, reorder, rate, dir string) (impa
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--dir: %w", err))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return n, d, err
-	}
-	return n, d, nil
+	return n, d, errors.Join(errs...)
 }
 
 func newLinkCmd() *cobra.Command {
