@@ -189,6 +189,11 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 	if n := len(adverts); n > 0 {
 		start, end = minTime(start, adverts[0].Time), maxTime(end, adverts[n-1].Time)
 	}
+	for _, l := range c.Lanes {
+		for _, s := range l.Spans {
+			start, end = minTime(start, s.From), maxTime(end, s.To)
+		}
+	}
 	events, err := keepalived.Events(lab.Name)
 	Expect(err).NotTo(HaveOccurred())
 	spans := captures.MasterSpans(adverts)
