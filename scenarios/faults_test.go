@@ -421,7 +421,7 @@ var _ = Describe("Faults on the wire: a real server behind a slow link", Label("
 				By("below connect_timeout every check passes: web01 stays in both tables")
 				Consistently(func() []map[string]int {
 					return []map[string]int{realServers(dirs[0], target), realServers(dirs[1], target)}
-				}).WithTimeout(most+checkerLate).WithPolling(250*time.Millisecond).
+				}).WithTimeout(most + checkerLate).WithPolling(250 * time.Millisecond).
 					Should(Equal([]map[string]int{{rip01: 1, rip02: 1}, {rip01: 1, rip02: 1}}))
 				record("delay below connect_timeout", "web01 with %s delay stayed in both tables for %s (its removal formula: %s)", delay, most+checkerLate, most)
 				return

@@ -32,7 +32,7 @@ func Apply(lab *topo.Lab, e Endpoint, n Netem, dir Direction) error {
 	}
 	h, err := resolve(lab, e)
 	if err != nil {
-		return fmt.Errorf("impair %s", err)
+		return fmt.Errorf("impair %w", err)
 	}
 	return update(lab.Name, func(r *Record) error {
 		ends, err := openEnds(lab, h, e)
@@ -73,7 +73,7 @@ func Apply(lab *topo.Lab, e Endpoint, n Netem, dir Direction) error {
 func Clear(lab *topo.Lab, e Endpoint) error {
 	h, err := resolve(lab, e)
 	if err != nil {
-		return fmt.Errorf("clear %s", err)
+		return fmt.Errorf("clear %w", err)
 	}
 	return update(lab.Name, func(r *Record) error {
 		if err := clearEnds(lab, h, e); err != nil {

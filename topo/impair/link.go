@@ -18,7 +18,7 @@ func SetLink(lab *topo.Lab, e Endpoint, up bool) error {
 	verb := map[bool]string{true: "up", false: "down"}[up]
 	h, err := resolve(lab, e)
 	if err != nil {
-		return fmt.Errorf("link %s", err)
+		return fmt.Errorf("link %w", err)
 	}
 	return update(lab.Name, func(r *Record) error {
 		ends, err := openEnds(lab, h, e)
@@ -75,7 +75,7 @@ func Flap(ctx context.Context, lab *topo.Lab, e Endpoint, period time.Duration, 
 		return fmt.Errorf("flap %s: %w", e, err)
 	}
 	if _, err := resolve(lab, e); err != nil {
-		return fmt.Errorf("flap %s", err)
+		return fmt.Errorf("flap %w", err)
 	}
 	defer func() {
 		if err == nil {

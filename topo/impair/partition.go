@@ -28,11 +28,7 @@ func ParseGroups(args []string) (a, b []string, err error) {
 		return nil, nil, fmt.Errorf("%q: want two groups of nodes separated by /, such as lvs01,web01 / lvs02", strings.Join(args, " "))
 	}
 	split := func(s string) []string {
-		var out []string
-		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, f)
-		}
-		return out
+		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 	}
 	a, b = split(left), split(right)
 	if len(a) == 0 || len(b) == 0 {
