@@ -244,12 +244,21 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 			}
 			Expect(heard).NotTo(BeEmpty())
 			end := adverts[len(adverts)-1].Time
-			var predicted []time.Time
-			for _, t := range keepalived.DownTimeouts(heard, from, end, mdi) {
-				if t.Before(cleared.Add(mdi)) {
-					predicted = append(predicted, t)
+			within := func(d time.Duration) []time.Time {
+				var out []time.Time
+				for _, t := range keepalived.DownTimeouts(heard, from, end, d) {
+					if t.Before(cleared.Add(d)) {
+						out = append(out, t)
+					}
 				}
+				return out
 			}
+			// Every gap over Master_Down_Interval is a takeover; one that
+			// passes it by less than keepalivedLate may be missed by a
+			// late keepalived, which reads lvs01's next advert before its
+			// timer fires (three lost adverts make a 4 s gap, only 352 ms
+			// over a 3.648 s Master_Down_Interval).
+			predicted, sure := within(mdi), within(mdi+keepalivedLate)
 			// What lvs02 did: each run of its own adverts is a takeover.
 			var took []captures.MasterSpan
 			for _, s := range captures.MasterSpans(adverts) {
@@ -274,8 +283,8 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 			mean := keepalived.LossTakeovers(window, advert, prio02, p)
 			lo, hi := keepalived.LossTakeoverInterval(window, advert, prio02, p, 0.99)
 			record("advert loss "+impair.FormatPercent(p*100),
-				"p = %s over %s: %d takeovers by lvs02 measured (runs of its adverts on the wire; %d notify MASTER), %d predicted from lvs01's adverts that got through (gaps over Master_Down_Interval %s), formula window/advert_int × (1-p) × p^%d = %.0f × %.2f × %.4f = %.2f, 99%% interval [%d, %d]; lvs01's adverts delivered in the window: %d (%.0f%%; 1-p = %.0f%%); the client: %d answered, failures %v",
-				impair.FormatPercent(p*100), window, len(took), notified, len(predicted), mdi.Round(time.Millisecond), k,
+				"p = %s over %s: %d takeovers by lvs02 measured (runs of its adverts on the wire; %d notify MASTER), %d predicted from lvs01's adverts that got through (gaps over Master_Down_Interval %s; %d of them by more than %s), formula window/advert_int × (1-p) × p^%d = %.0f × %.2f × %.4f = %.2f, 99%% interval [%d, %d]; lvs01's adverts delivered in the window: %d (%.0f%%; 1-p = %.0f%%); the client: %d answered, failures %v",
+				impair.FormatPercent(p*100), window, len(took), notified, len(predicted), mdi.Round(time.Millisecond), len(sure), keepalivedLate, k,
 				window.Seconds()/float64(advert), 1-p, pow(p, k), mean, lo, hi,
 				delivered, 100*float64(delivered)/window.Seconds()*float64(advert), 100*(1-p), res.OK(), res.Errors)
 
@@ -294,8 +303,8 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 				Expect(gap).To(BeNumerically("<=", mdi+keepalivedLate),
 					"lvs02 took over %s after lvs01's last advert, later than Master_Down_Interval %s", gap, mdi)
 			}
-			Expect(len(took)).To(Equal(len(predicted)),
-				"takeovers by lvs02 (%d) against the gaps over Master_Down_Interval in lvs01's adverts (%d)", len(took), len(predicted))
+			Expect(len(took)).To(And(BeNumerically(">=", len(sure)), BeNumerically("<=", len(predicted))),
+				"takeovers by lvs02 (%d) against the gaps over Master_Down_Interval in lvs01's adverts (%d, %d of them by more than %s)", len(took), len(predicted), len(sure), keepalivedLate)
 			Expect(len(took)).To(And(BeNumerically(">=", lo), BeNumerically("<=", hi)),
 				"takeovers outside the 99%% interval of window/advert_int × (1-p) × p^%d", k)
 			if p == 0 {
@@ -597,7 +606,12 @@ var _ = Describe("Faults on the wire: the MASTER loses power mid-connection, und
 			Expect(lvs01.SetLinks(false)).To(Succeed())
 			DeferCleanup(lvs01.SetLinks, true)
 			Expect(keepalived.Kill(lvs01)).To(Succeed())
-			took := waitMaster(lab, vip, "lvs02", keepalived.Power.Formula(advert, v.Member("lvs02"))+10*time.Second)
+			// Not alone: the dark lvs01 may keep the VIP in its namespace
+			// (killed before it saw its links go).
+			wctx, cancel := context.WithTimeout(ctx(), keepalived.Power.Formula(advert, v.Member("lvs02"))+10*time.Second)
+			defer cancel()
+			took, err := keepalived.WaitHolds(wctx, lab, vip, "lvs02")
+			Expect(err).NotTo(HaveOccurred())
 			Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5 * time.Second).Should(Equal(macOf("lvs02", "eth0")))
 
 			By("the held connection asks again, through lvs02")
