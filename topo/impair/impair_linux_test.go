@@ -2,6 +2,7 @@ package impair_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -315,5 +316,24 @@ func TestResetLeavesNothing(t *testing.T) {
 	}
 	if got, out := ping(t, lab, "client", "192.168.10.200", 3, 200*time.Millisecond); got != 3 {
 		t.Errorf("after reset: %d of 3 answered:\n%s", got, out)
+	}
+}
+
+// TestDownRemovesFaults: `lvslab down` with faults in force removes them
+// with the namespaces; the leak check of BuildLab's cleanup then finds
+// no namespace or state of the lab.
+func TestDownRemovesFaults(t *testing.T) {
+	lab := buildLab(t, "down")
+	if err := impair.Partition(lab, []string{"client"}, []string{"router"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := impair.SetLink(lab, impair.Endpoint{Node: "web1", Interface: "eth0"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := topo.Destroy(lab.Name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := impair.Read(lab.Name); !errors.Is(err, topo.ErrNoLab) {
+		t.Errorf("the lab's record after down: %v, want ErrNoLab", err)
 	}
 }
