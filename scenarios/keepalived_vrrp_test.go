@@ -160,7 +160,8 @@ type chart struct {
 	Down, Back time.Duration
 	Moments    []reports.AbsEvent
 	// Lanes are drawn below the directors' (the faults in force, the
-	// client's failed requests).
+	// client's failed requests); a lane named after a director adds its
+	// spans to that director's.
 	Lanes []reports.AbsLane
 }
 
@@ -237,7 +238,14 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 		}
 		lanes = append(lanes, lane)
 	}
-	lanes = append(lanes, c.Lanes...)
+	for _, extra := range c.Lanes {
+		// A director's extra spans (the VIP held, polled) join its lane.
+		if i := slices.IndexFunc(lanes, func(l reports.AbsLane) bool { return l.Node == extra.Node }); i >= 0 {
+			lanes[i].Spans = append(lanes[i].Spans, extra.Spans...)
+			continue
+		}
+		lanes = append(lanes, extra)
+	}
 	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
 	var gapTo time.Time
 	if c.Back > 0 {
