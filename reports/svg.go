@@ -162,7 +162,7 @@ func TimelineSVG(t Timeline) template.HTML {
 // chart that has them.
 var masterSources = []struct{ name, colour, key string }{
 	{"adverts", "#4e79a7", "MASTER by adverts"}, {"vip", "#59a14f", "MASTER by vip"}, {"notify", "#f28e2b", "MASTER by notify"},
-	{SourceFault, "#b07aa1", "fault in force"}, {SourceClientFailed, "#ff9da7", "client request failed"},
+	{SourceFault, "#b07aa1", "fault in force"}, {SourceClientFailed, "#ff9da7", "client failed"},
 }
 
 // Sources of spans in lanes that are not a director's.
