@@ -242,6 +242,12 @@ func TestImpair(t *testing.T) {
 	hasNetem, why := testutil.KernelModule(t, "sch_netem", "/sys/module/sch_netem")
 	lab := buildLab(t, "imp")
 	cable := impair.Endpoint{Node: "router", Interface: "eth1"}
+	// Resolve the neighbours first: under 50% loss each way an ARP
+	// exchange succeeds a quarter of the time, and its three tries all
+	// fail 42% of the time, which would drop every ping that follows.
+	if got, out := ping(t, lab, "client", "192.168.10.200", 2, 200*time.Millisecond); got != 2 {
+		t.Fatalf("before the impairment: %d of 2 answered:\n%s", got, out)
+	}
 	err := impair.Apply(lab, cable, impair.Netem{Loss: 50, Delay: 100 * time.Millisecond}, impair.Both)
 	if !hasNetem {
 		t.Logf("no netem here (%s)", why)
@@ -263,6 +269,7 @@ func TestImpair(t *testing.T) {
 	// Of 60 pings, a binomial(60, 0.25) lies in [5, 26] with p > 0.999.
 	const n = 60
 	got, out := ping(t, lab, "client", "192.168.10.200", n, 50*time.Millisecond)
+	t.Logf("loss 50%% each way, delay 100ms each way: %d of %d pings answered (expected 15)", got, n)
 	if got < 5 || got > 26 {
 		t.Errorf("loss 50%% each way: %d of %d answered, want 5..26 (expected 15):\n%s", got, n, out)
 	}
@@ -273,6 +280,7 @@ func TestImpair(t *testing.T) {
 	if rtt == nil {
 		t.Fatalf("no round-trip figures:\n%s", out)
 	}
+	t.Logf("round trip min/avg/max: %s", regexp.MustCompile(`min/avg/max = (\S+)`).FindStringSubmatch(out)[1])
 	if min, _ := strconv.ParseFloat(rtt[1], 64); min < 200 {
 		t.Errorf("delay 100ms each way: min rtt %.1f ms, want at least 200", min)
 	}
