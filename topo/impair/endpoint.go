@@ -32,11 +32,11 @@ func resolve(lab *topo.Lab, e Endpoint) (*topo.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e, err)
 	}
+	if h.Spec.Interface(e.Interface) != nil {
+		return h, nil
+	}
 	var names []string
 	for _, ifc := range h.Spec.Interfaces {
-		if ifc.Name == e.Interface {
-			return h, nil
-		}
 		names = append(names, ifc.Name)
 	}
 	return nil, fmt.Errorf("%s: node %s has no interface %q (interfaces: %s)", e, e.Node, e.Interface, strings.Join(names, ", "))
