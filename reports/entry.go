@@ -195,7 +195,11 @@ func (m Masters) gapText() string {
 // spanLine is one span as text: "lvs01 MASTER -2.000s..0.035s (adverts,
 // priority 100)".
 func spanLine(node string, s MasterSpan) string {
-	line := fmt.Sprintf("%s MASTER %.3fs..%.3fs", node, time.Duration(s.From).Seconds(), time.Duration(s.To).Seconds())
+	what := " MASTER"
+	if s.Source == SourceFault || s.Source == SourceClientFailed {
+		what = "" // a lane of faults or of the client's failures
+	}
+	line := fmt.Sprintf("%s%s %.3fs..%.3fs", node, what, time.Duration(s.From).Seconds(), time.Duration(s.To).Seconds())
 	about := slices.DeleteFunc([]string{s.Source, s.Label}, func(p string) bool { return p == "" })
 	if len(about) > 0 {
 		line += " (" + strings.Join(about, ", ") + ")"

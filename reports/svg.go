@@ -156,9 +156,36 @@ func TimelineSVG(t Timeline) template.HTML {
 }
 
 // masterSources are the MasterSpan sources in legend order, with their
-// colours; any other source is drawn grey.
-var masterSources = []struct{ name, colour string }{
-	{"adverts", "#4e79a7"}, {"vip", "#59a14f"}, {"notify", "#f28e2b"},
+// colours and legend keys; any other source is drawn grey. The first
+// three are in every legend; the others (lanes that are not a
+// director's: the faults on the wire, the client's failures) only in a
+// chart that has them.
+var masterSources = []struct{ name, colour, key string }{
+	{"adverts", "#4e79a7", "MASTER by adverts"}, {"vip", "#59a14f", "MASTER by vip"}, {"notify", "#f28e2b", "MASTER by notify"},
+	{SourceFault, "#b07aa1", "fault in force"}, {SourceClientFailed, "#ff9da7", "client failed"},
+}
+
+// Sources of spans in lanes that are not a director's.
+const (
+	// SourceFault is an impairment, a link down or a partition in force.
+	SourceFault = "fault"
+	// SourceClientFailed is a client's request that failed.
+	SourceClientFailed = "client failed"
+)
+
+// alwaysInLegend is how many of masterSources every legend shows.
+const alwaysInLegend = 3
+
+// hasSource tells whether any span of m has the source.
+func (m Masters) hasSource(source string) bool {
+	for _, l := range m.Lanes {
+		for _, s := range l.Spans {
+			if s.Source == source {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sourceColour is a span's colour by its source.
@@ -274,8 +301,11 @@ func MastersSVG(m Masters) template.HTML {
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333" stroke-width="2"/>`, left, axisY, left+axisW, axisY)
 	kx := left
-	for _, s := range masterSources {
-		key := "MASTER by " + s.name
+	for i, s := range masterSources {
+		if i >= alwaysInLegend && !m.hasSource(s.name) {
+			continue
+		}
+		key := s.key
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" class="lbl">%s</text>`,
 			kx, lineY-9, s.colour, kx+14, lineY, esc(key))
 		kx += 14 + textWidth(key) + 16

@@ -159,6 +159,10 @@ type chart struct {
 	Takeover   time.Duration
 	Down, Back time.Duration
 	Moments    []reports.AbsEvent
+	// Lanes are drawn below the directors' (the faults in force, the
+	// client's failed requests); a lane named after a director adds its
+	// spans to that director's.
+	Lanes []reports.AbsLane
 }
 
 // failoverChart is the chart of a failover the client watched.
@@ -185,6 +189,11 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 	start, end := at.Add(-2*time.Second), at.Add(c.Back+2*time.Second)
 	if n := len(adverts); n > 0 {
 		start, end = minTime(start, adverts[0].Time), maxTime(end, adverts[n-1].Time)
+	}
+	for _, l := range c.Lanes {
+		for _, s := range l.Spans {
+			start, end = minTime(start, s.From), maxTime(end, s.To)
+		}
 	}
 	events, err := keepalived.Events(lab.Name)
 	Expect(err).NotTo(HaveOccurred())
@@ -228,6 +237,14 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 			lane.Spans = append(lane.Spans, reports.AbsSpan{From: at.Add(c.Takeover), To: end, Source: "vip", Label: "holds the VIP"})
 		}
 		lanes = append(lanes, lane)
+	}
+	for _, extra := range c.Lanes {
+		// A director's extra spans (the VIP held, polled) join its lane.
+		if i := slices.IndexFunc(lanes, func(l reports.AbsLane) bool { return l.Node == extra.Node }); i >= 0 {
+			lanes[i].Spans = append(lanes[i].Spans, extra.Spans...)
+			continue
+		}
+		lanes = append(lanes, extra)
 	}
 	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
 	var gapTo time.Time

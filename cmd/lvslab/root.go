@@ -16,5 +16,6 @@ pieces inside them, and lets you poke at them.`,
 	}
 	root.AddCommand(newUpCmd(), newDownCmd(), newListCmd(), newStatusCmd(), newExecCmd(), newVMCmd(), newScriptCmd(), newBenchCmd(), newIPVSCmd(), newCaptureCmd(), newPathCmd(), newDemoCmd(), newReportCmd(), newNotifyLogCmd(), newLogsCmd(), newLintCmd(), newImportCmd())
 	root.AddCommand(procCmds()...)
+	root.AddCommand(faultCmds()...)
 	return root
 }

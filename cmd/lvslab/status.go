@@ -51,7 +51,7 @@ directory, and lvslab logs prints them.`,
 					return err
 				}
 			}
-			return nil
+			return printFaults(w, lab.Name)
 		},
 	}
 }
