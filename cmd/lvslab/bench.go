@@ -115,6 +115,7 @@ ours/wrk.`,
 	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput or --client: how long each measurement runs")
 	cmd.Flags().BoolVar(&clientBench, "client", false, "measure lvslab's client against wrk to a real server's RIP, natively (no IPVS needed)")
 	hookFailover(cmd) // --failover: bench_failover.go
+	hookScale(cmd)    // --scale: bench_scale.go
 	return cmd
 }
 
