@@ -69,6 +69,9 @@ type Options struct {
 
 // Up builds spec's lab and starts its pieces.
 func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
+	if !opts.TopologyOnly && !opts.NoBackends {
+		opts.ExtraKiB += backendKiB * int64(countRole(spec, topo.RoleRealServer))
+	}
 	lab, err := topo.Build(ctx, spec, opts.BuildOptions)
 	if err != nil {
 		return nil, err
@@ -90,9 +93,14 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 // tears everything down.
 func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 	binary := opts.Binary
-	if binary == "" && !opts.NoBackends {
+	if !opts.NoBackends {
 		var err error
-		if binary, err = realserver.Binary(); err != nil {
+		if binary == "" {
+			if binary, err = realserver.Binary(); err != nil {
+				return err
+			}
+		}
+		if binary, err = localBinary(lab.Name, binary); err != nil {
 			return err
 		}
 	}
@@ -132,9 +140,23 @@ func startRealServer(lab *topo.Lab, h *topo.Host, noBackend bool, binary string)
 		return nil
 	}
 	if err := realserver.Start(h, realserver.ServiceOptions(lab.Spec, h.Name()), binary); err != nil {
-		return fmt.Errorf("start backend on %s: %w", h.Name(), err)
+		return fmt.Errorf("start backend on %s: %w", h.Name(), topo.LimitHint(err))
 	}
 	return nil
+}
+
+// backendKiB is about what one backend costs (PSS, the guest's and the
+// host's figure from lvslab bench --scale --full), for topo.CheckLimits.
+const backendKiB = 4 << 10
+
+func countRole(spec *topo.Spec, role topo.Role) int {
+	n := 0
+	for _, node := range spec.Nodes {
+		if node.Role == role {
+			n++
+		}
+	}
+	return n
 }
 
 // realServerVIPs groups the VIPs of the services a node serves by
