@@ -103,6 +103,7 @@ func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 		if binary, err = localBinary(lab.Name, binary); err != nil {
 			return err
 		}
+		noHugePages()
 	}
 	var nodes []*topo.Host
 	for _, h := range lab.Hosts() {
