@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/client"
@@ -133,6 +135,10 @@ func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, res *Sca
 		}
 	}
 	st := lab.State
+	pids, err := topo.Processes(st.Namespaces)
+	if err != nil {
+		return up, 0, cost, err
+	}
 	start = time.Now()
 	err = topo.Destroy(lab.Name)
 	down = time.Since(start)
@@ -140,8 +146,8 @@ func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, res *Sca
 	if err != nil {
 		return up, down, cost, err
 	}
-	res.Leftover, err = leftover(st.Namespaces)
-	return up, down, cost, err
+	res.Leftover = leftover(st, pids)
+	return up, down, cost, nil
 }
 
 // twoEach sends 2 requests per real server to the lab's first service
@@ -169,23 +175,30 @@ func twoEach(ctx context.Context, lab *topo.Lab) (*client.Result, bool, error) {
 	return r, ok, nil
 }
 
-// leftover names the namespaces of a torn-down lab that still exist and
-// the processes still in them.
-func leftover(namespaces []string) ([]string, error) {
+// leftover names what a torn-down lab left: its state directory, its
+// namespaces that still exist, and which of pids (its processes before
+// down) still run.
+func leftover(st *topo.State, pids []int) []string {
 	var out []string
-	for _, ns := range namespaces {
-		if _, err := os.Stat("/run/netns/" + ns); err == nil {
+	if _, err := os.Stat(topo.StateDir(st.Name)); err == nil {
+		out = append(out, "state "+topo.StateDir(st.Name))
+	}
+	for _, ns := range st.Namespaces {
+		if _, err := os.Stat(filepath.Join(topo.NetnsDir, ns)); err == nil {
 			out = append(out, "namespace "+ns)
 		}
 	}
-	pids, err := topo.Processes(namespaces)
-	if err != nil {
-		return out, err
-	}
 	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // gone
+		}
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i:]), ") Z") {
+			continue // ended, not yet reaped by its parent
+		}
 		out = append(out, fmt.Sprintf("process %d", pid))
 	}
-	return out, nil
+	return out
 }
 
 // KeepalivedScale is what the keepalived pair of a scale lab did.
