@@ -126,13 +126,13 @@ func TestLimitHint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := limitHint(tt.err)
+			var le *LimitError
 			if tt.wantLimit == "" {
-				if got != tt.err {
+				if errors.As(got, &le) || !errors.Is(got, tt.err) {
 					t.Errorf("limitHint(%v) = %v, want it unchanged", tt.err, got)
 				}
 				return
 			}
-			var le *LimitError
 			if !errors.As(got, &le) || !strings.Contains(le.Limit, tt.wantLimit) || !errors.Is(got, tt.err) {
 				t.Errorf("limitHint(%v) = %v, want %s named, wrapping the error", tt.err, got, tt.wantLimit)
 			}

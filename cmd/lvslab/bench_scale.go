@@ -124,11 +124,12 @@ func printScale(w io.Writer, r *bench.ScaleResult, full bool) {
 
 func printKeepalivedScale(w io.Writer, r *bench.KeepalivedScale) {
 	fmt.Fprintf(w, "keepalived pair, %d real servers, %d VIP(s), TCP_CHECK:\n", r.Lab.RealServers, r.Lab.VIPs)
-	for _, t := range r.Tables {
-		fmt.Fprintf(w, "  every real server in both tables: %.1f s after the later keepalived started (bound %.1f s)\n", t.Took.Seconds(), t.Bound.Seconds())
+	if r.Tables > 0 {
+		fmt.Fprintf(w, "  every real server of every VIP in both tables: %.1f s after the later keepalived started (formula: <= %.0f s)\n",
+			r.Tables.Seconds(), r.TablesBound.Seconds())
 	}
-	if r.Window > 0 && r.CPU > 0 {
-		fmt.Fprintf(w, "  keepalived CPU, both directors: %.1f%% of one CPU over %s\n", 100*r.CPU, r.Window)
+	if r.CPU > 0 {
+		fmt.Fprintf(w, "  keepalived CPU, both directors, every process: %.1f%% of one CPU over %s\n", 100*r.CPU, r.Window)
 	}
 	if r.Removal > 0 {
 		fmt.Fprintf(w, "  %s stopped (refuses): gone from both tables after %.1f s (formula: refused <= %.0f s, blackholed <= %.0f s)\n",

@@ -204,24 +204,31 @@ func leftover(st *topo.State, pids []int) []string {
 // KeepalivedScale is what the keepalived pair of a scale lab did.
 type KeepalivedScale struct {
 	Lab ScaleLab
-	// Tables are WaitReady's table readiness: per service, from the
-	// later keepalived's start until every real server was in both
-	// directors' tables with its check passed, and its bound.
-	Tables []labup.Ready
+	// Tables is from the later of the two keepalived starts until both
+	// directors' tables listed every real server of every service, and
+	// TablesBound the checker's formula for it (keepalived.CheckBound:
+	// warmup, delay_loop, connect_timeout).
+	Tables, TablesBound time.Duration
 	// CPU is keepalived's CPU time (both directors, every process) per
-	// second of wall time over Window, once the lab was ready.
+	// second of wall time over Window, once the tables were full.
 	CPU    float64
 	Window time.Duration
 	// Removal is from stopping one real server's backend (it refuses
-	// connections) until neither director lists it, against the
-	// checker's formulas for a refused check and a blackholed one.
+	// connections) until neither director lists it in the first
+	// service, against the checker's formulas for a refused check
+	// (keepalived.RemovalRefused) and a blackholed one
+	// (keepalived.RemovalTimeout).
 	Removed                      string
 	Removal                      time.Duration
 	RemovalRefused, RemovalBound time.Duration
 }
 
+// keepalivedWait bounds each of ScaleKeepalived's waits: a large pair in
+// the TCG guest on a busy host takes far longer than the formulas.
+const keepalivedWait = 5 * time.Minute
+
 // ScaleKeepalived brings a keepalived pair's scale lab fully up (needs
-// IPVS and keepalived), takes the table readiness from WaitReady,
+// IPVS and keepalived), times until both tables list every real server,
 // measures keepalived's CPU use for window, then stops one real server's
 // backend and times its removal from both tables. The lab is torn down
 // before it returns.
@@ -231,33 +238,50 @@ func ScaleKeepalived(ctx context.Context, o ScaleLab, window time.Duration, bina
 	if err != nil {
 		return nil, err
 	}
-	res = &KeepalivedScale{Lab: o.withDefaults(), Window: window}
+	svc := spec.Services[0]
+	res = &KeepalivedScale{Lab: o.withDefaults(), Window: window, TablesBound: keepalived.CheckBound(svc.Check)}
 	lab, err := labup.Up(ctx, spec, labup.Options{BuildOptions: topo.BuildOptions{Owner: os.Getpid()}, Binary: binary})
 	if err != nil {
 		return res, err
 	}
 	defer func() { err = errors.Join(err, topo.Destroy(lab.Name)) }()
-	ready, err := labup.WaitReady(ctx, lab)
-	if err != nil {
-		return res, err
-	}
-	for _, r := range ready {
-		if r.Kind == "table" {
-			res.Tables = append(res.Tables, r)
-		}
-	}
 	var dirs []*topo.Host
-	for _, name := range spec.Services[0].Directors {
+	var origin time.Time
+	for _, name := range svc.Directors {
 		h, err := lab.Host(name)
 		if err != nil {
 			return res, err
 		}
+		rec, err := h.ProcessRecord(keepalived.ProcessName)
+		if err != nil {
+			return res, fmt.Errorf("keepalived on %s: %w", name, err)
+		}
+		if rec.Started.After(origin) {
+			origin = rec.Started
+		}
 		dirs = append(dirs, h)
 	}
+	err = poll(ctx, "every real server in both tables", func() (bool, error) {
+		for _, d := range dirs {
+			t, err := director.Snapshot(d)
+			if err != nil {
+				return false, err
+			}
+			for _, s := range spec.Services {
+				if len(t.Lacks(s)) > 0 {
+					return false, nil
+				}
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Tables = time.Since(origin)
 	if res.CPU, err = keepalivedCPU(ctx, lab, window); err != nil {
 		return res, err
 	}
-	svc := spec.Services[0]
 	rs := svc.RealServers[len(svc.RealServers)/2]
 	res.Removed = rs.Node
 	res.RemovalRefused, res.RemovalBound = keepalived.RemovalRefused(svc.Check), keepalived.RemovalTimeout(svc.Check)
@@ -269,28 +293,37 @@ func ScaleKeepalived(ctx context.Context, o ScaleLab, window time.Duration, bina
 		return res, err
 	}
 	start := time.Now()
-	limit := res.RemovalBound + labup.ReadySlack
-	for {
-		gone := 0
+	err = poll(ctx, rs.Node+" gone from both tables", func() (bool, error) {
 		for _, d := range dirs {
 			t, err := director.Snapshot(d)
 			if err != nil {
-				return res, err
+				return false, err
 			}
-			if slices.Contains(t.Lacks(svc), rs.Node) {
-				gone++
+			if !slices.Contains(t.Lacks(svc), rs.Node) {
+				return false, nil
 			}
 		}
-		if gone == len(dirs) {
-			res.Removal = time.Since(start)
-			return res, nil
+		return true, nil
+	})
+	res.Removal = time.Since(start)
+	return res, err
+}
+
+// poll calls done every 50 ms until it says true, fails, or
+// keepalivedWait passes.
+func poll(ctx context.Context, what string, done func() (bool, error)) error {
+	deadline := time.Now().Add(keepalivedWait)
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
 		}
-		if time.Since(start) > limit {
-			return res, fmt.Errorf("%s still listed %s after stopping its backend", rs.Node, limit)
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wait for %s: not after %s", what, keepalivedWait)
 		}
 		select {
 		case <-ctx.Done():
-			return res, ctx.Err()
+			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

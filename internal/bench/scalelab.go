@@ -30,11 +30,14 @@ type ScaleLab struct {
 // directors' and VIPs'.
 const MaxScaleRealServers = 250 * 250
 
-// The scale lab's check timers: a TCP_CHECK every 2 s, a connect timeout
-// of 2 s, one retry after 1 s, no warmup (the first round starts at once).
+// The scale lab's check timers: a TCP_CHECK every 6 s (keepalived's
+// default delay_loop; every 2 s, 100 real servers on 4 VIPs were 200
+// checks a second per director, more than the TCG guest could run), a
+// connect timeout of 3 s, one retry after 1 s, no warmup (the first
+// round starts at once).
 const (
-	scaleDelayLoop   = 2
-	scaleConnect     = 2
+	scaleDelayLoop   = 6
+	scaleConnect     = 3
 	scaleRetry       = 1
 	scaleBeforeRetry = 1
 )
