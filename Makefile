@@ -108,12 +108,19 @@ scenarios-timing: build $(GINKGO)
 ## this host's speed); then, where IPVS is (in the guest: emulated
 ## figures), requests/s through each forwarding method's VIP, ours vs
 ## wrk, and 20 keepalived failovers each way (client gap and takeover vs
-## the formula). Takes about 10 minutes under the guest.
+## the formula). Then the scale table: generated labs of 10, 50, 100 and
+## 200 DR real servers, network alone natively, full up/down in the guest,
+## cost per node; and a keepalived pair with 100 real servers and 4 VIPs
+## under TCP_CHECK. Takes about 10 minutes under the guest, plus the scale
+## runs' (minutes: a backend process per real server).
 bench: build
 	$(LVSLAB) bench --vm labs/*.yaml
 	$(LVSLAB) bench --client
 	$(LVSLAB) vm --auto -- $(LVSLAB) bench --throughput
 	$(LVSLAB) vm --auto -- $(LVSLAB) bench --failover --runs 20
+	$(LVSLAB) bench --scale
+	$(LVSLAB) vm --auto -- $(LVSLAB) bench --scale --full
+	$(LVSLAB) vm --auto -- $(LVSLAB) bench --scale --keepalived --sizes 100 --vips 4
 
 ## demo: the teaching demo: one request through the NAT and the DR lab,
 ## their hops side by side; pcaps in demo-pcaps/.

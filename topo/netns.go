@@ -75,6 +75,11 @@ func createNamespace(name string, setup func(*netlink.Handle) error) error {
 		// must end with this goroutine.
 		runtime.LockOSThread()
 		h, err := netns.NewNamed(name)
+		if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EUSERS) {
+			l := limitNamespaces // unshare(2): user.max_net_namespaces reached
+			l.Err = err
+			err = &l
+		}
 		if err != nil {
 			errc <- err
 			return

@@ -21,6 +21,11 @@ func (s *Spec) Validate() error {
 // MaxLabName is the longest lab name: it prefixes every namespace name.
 const MaxLabName = 20
 
+// MaxNodeName is the longest node name: a host name's label (RFC 1035),
+// well within what the names made of it take (the namespace LAB-NODE,
+// the files NODE.PROCESS.json and .log, keepalived's router_id).
+const MaxNodeName = 63
+
 var (
 	labNameRe  = regexp.MustCompile(`^[a-z0-9-]+$`)
 	hostNameRe = labNameRe // segments and nodes
@@ -41,6 +46,9 @@ type validator struct {
 	// ports are the switch port names given so far, to the node and
 	// interface that has each.
 	ports map[string]string
+	// macs are the hardware addresses given so far on each segment
+	// (segment/MAC), to the node and interface that has each.
+	macs map[string]string
 }
 
 func (s *Spec) validate(ps *problems) {
@@ -53,6 +61,7 @@ func (s *Spec) validate(ps *problems) {
 		vrrpKeys: elemKeys(vrrpNames(s.VRRP)),
 		nodeKey:  map[*Node]string{},
 		ports:    map[string]string{},
+		macs:     map[string]string{},
 	}
 	for i, n := range s.Nodes {
 		v.nodeKey[n] = join("nodes", v.nodeKeys[i])
@@ -160,6 +169,10 @@ func (v *validator) nodes() {
 			continue
 		}
 		nameOK := v.name("nodes", base, n.Name, hostNameRe, "node")
+		if nameOK && len(n.Name) > MaxNodeName {
+			v.add(join(base, "name"), "node name %q is longer than %d bytes", n.Name, MaxNodeName)
+			nameOK = false
+		}
 		if n.Name == SwitchNode {
 			v.add(join(base, "name"), "%q is reserved for the lab's switch namespace", SwitchNode)
 		}
@@ -202,7 +215,8 @@ func (v *validator) interfaces(n *Node, base string, nodeNameOK bool) {
 			v.add(ib, "empty interface entry")
 			continue
 		}
-		if v.name(coll, ib, ifc.Name, ifNameRe, "interface") {
+		ifOK := v.name(coll, ib, ifc.Name, ifNameRe, "interface")
+		if ifOK {
 			port := PortName(n.Name, ifc.Name)
 			switch {
 			case slices.Contains(reservedIfNames, ifc.Name), ifc.Name == "." || ifc.Name == "..":
@@ -220,6 +234,8 @@ func (v *validator) interfaces(n *Node, base string, nodeNameOK bool) {
 			v.add(join(ib, "segment"), "a segment is required")
 		} else if seg == nil {
 			v.add(join(ib, "segment"), "unknown segment %q", ifc.Segment)
+		} else if nodeNameOK && ifOK {
+			v.mac(ib, seg.Name, n.Name, ifc.Name, MAC(n.Name, ifc.Name).String())
 		}
 		if len(ifc.Addresses) == 0 {
 			v.add(join(ib, "addresses"), "interface %s has no addresses", ifc.Name)
@@ -239,6 +255,20 @@ func (v *validator) interfaces(n *Node, base string, nodeNameOK bool) {
 			}
 		}
 	}
+}
+
+// mac records the hardware address MAC gives an interface on a segment
+// and refuses one another interface there has: MAC keeps 40 bits of a
+// hash of the names, so two may collide, however rarely, and two
+// interfaces with one address on a bridge would steal each other's
+// frames.
+func (v *validator) mac(ib, segment, node, iface, mac string) {
+	key := segment + "/" + mac
+	if other := v.macs[key]; other != "" {
+		v.add(join(ib, "name"), "hardware address %s (derived from the names) is also %s's on segment %s; rename the node or interface", mac, other, segment)
+		return
+	}
+	v.macs[key] = node + " " + iface
 }
 
 // onSubnet reports whether a is on the subnet of one of n's interfaces.

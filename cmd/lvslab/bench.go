@@ -80,6 +80,7 @@ failover to its first after, director/keepalived.Failover) and takeover
 	fl.BoolVar(&f.client, "client", false, "measure lvslab's client against wrk to a real server's RIP, natively (no IPVS needed)")
 	fl.BoolVar(&f.failover, "failover", false,
 		"measure the client-visible gap of keepalived failovers on labs/dr-keepalived.yaml, RUNS each of graceful (SIGTERM), crash (SIGKILL) and power (links cut, then SIGKILL) (default 5; needs IPVS)")
+	hookScale(cmd) // --scale: bench_scale.go
 	return cmd
 }
 
