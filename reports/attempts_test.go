@@ -166,6 +166,8 @@ func TestSpeedup(t *testing.T) {
 		{"the most processes", []Run{serial, four, two}, 2.5, true},
 		{"serial only", []Run{serial}, 0, false},
 		{"parallel only", []Run{two, four}, 0, false},
+		{"a focused serial run is another suite", []Run{{Mode: "serial", Procs: 1, WallTime: sec(60), Specs: 1}, four}, 0, false},
+		{"nothing", nil, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

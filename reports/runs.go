@@ -48,11 +48,18 @@ func AddRun(runs []Run, r Run) []Run {
 
 // Speedup compares the serial run of runs with its parallel run of the
 // most processes: ratio is serial wall time over parallel; ok is false
-// unless both are there.
+// unless both are there. Only runs of as many specs as the last run are
+// compared: a focused run recorded in the same directory is another
+// suite, not a serial half.
 func Speedup(runs []Run) (serial, parallel Run, ratio float64, ok bool) {
+	if len(runs) == 0 {
+		return serial, parallel, 0, false
+	}
+	specs := runs[len(runs)-1].Specs
 	var haveSerial, haveParallel bool
 	for _, r := range runs {
 		switch {
+		case r.Specs != specs:
 		case r.Procs == 1:
 			serial, haveSerial = r, true
 		case !haveParallel || r.Procs > parallel.Procs:
