@@ -501,19 +501,21 @@ var _ = Describe("Faults on the wire: the MASTER's link flaps", Label("faults", 
 			}
 			var wants []want
 			for i := 0; i+1 < len(changes); i += 2 {
-				down, up := changes[i].At, changes[i+1].At
+				// A change took effect between its call's start (Began)
+				// and end (At): a window where it must have acted starts
+				// at At, one where it cannot have acted yet ends at Began.
+				down, upBegan, up := changes[i].At, changes[i+1].Began, changes[i+1].At
 				next := start.Add(time.Hour)
 				if i+2 < len(changes) {
-					next = changes[i+2].At
+					next = changes[i+2].Began
 				}
-				wants = append(wants, want{down.Add(mdi02 + keepalivedLate), up, "lvs02", "lvs01's link is down"})
+				wants = append(wants, want{down.Add(mdi02 + keepalivedLate), upBegan, "lvs02", "lvs01's link is down"})
 				if !mode.takeback {
 					wants = append(wants, want{up, next, "lvs02", "lvs01 does not preempt"})
 					continue
 				}
-				back := up.Add(mdi01 + mode.delay)
-				wants = append(wants, want{up, back.Add(-advertDuration(advert) - pollEarly), "lvs02", "lvs01 waits Master_Down_Interval (+ preempt_delay) before it preempts"})
-				wants = append(wants, want{back.Add(keepalivedLate), next, "lvs01", "lvs01 preempted"})
+				wants = append(wants, want{up, upBegan.Add(mdi01 + mode.delay - advertDuration(advert) - pollEarly), "lvs02", "lvs01 waits Master_Down_Interval (+ preempt_delay) before it preempts"})
+				wants = append(wants, want{up.Add(mdi01 + mode.delay + keepalivedLate), next, "lvs01", "lvs01 preempted"})
 			}
 			timeline := holderChanges(samples, start)
 			var flaps []string

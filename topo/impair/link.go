@@ -89,12 +89,13 @@ func Flap(ctx context.Context, lab *topo.Lab, e Endpoint, period time.Duration, 
 	next := time.Now()
 	for i := 0; i < count; i++ {
 		for _, up := range []bool{false, true} {
+			began := time.Now()
 			if err := SetLink(lab, e, up); err != nil {
 				return err
 			}
 			if seen != nil {
 				kind := map[bool]string{true: EventUp, false: EventDown}[up]
-				seen(Event{At: time.Now(), Kind: kind, Target: e.String()})
+				seen(Event{At: time.Now(), Began: began, Kind: kind, Target: e.String()})
 			}
 			next = next.Add(half)
 			if i == count-1 && up {
