@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -94,12 +95,10 @@ scale-10              13  1300.0ms  100.0ms   650.0ms   50.0ms  2000.0ms      0 
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var b strings.Builder
-			WriteScaleHeader(&b, tt.res.Full)
-			tt.res.Write(&b)
-			if d := cmp.Diff(tt.want, b.String()); d != "" {
-				t.Errorf("WriteScaleHeader and Write (-want +got):\n%s", d)
-			}
+			wantWrite(t, tt.want, func(w io.Writer) {
+				WriteScaleHeader(w, tt.res.Full)
+				tt.res.Write(w)
+			})
 		})
 	}
 }
@@ -129,11 +128,7 @@ func TestKeepalivedScaleWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var b strings.Builder
-			tt.res.Write(&b)
-			if d := cmp.Diff(tt.want, b.String()); d != "" {
-				t.Errorf("Write (-want +got):\n%s", d)
-			}
+			wantWrite(t, tt.want, tt.res.Write)
 		})
 	}
 }
