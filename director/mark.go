@@ -51,7 +51,7 @@ func Mark(h *topo.Host, svc *topo.Service) error {
 	if len(ports) == 0 && svc.Port != 0 {
 		ports = []uint16{svc.Port}
 	}
-	err = withNft(h, func(c *nftables.Conn) error {
+	err = h.Nftables(func(c *nftables.Conn) error {
 		table, chain := markChain(c)
 		if err := c.Flush(); err != nil {
 			return err
@@ -106,7 +106,7 @@ func Mark(h *topo.Host, svc *topo.Service) error {
 //
 // Equivalent to: `iptables -t mangle -D PREROUTING …` as Mark added it.
 func Unmark(h *topo.Host, svc *topo.Service) error {
-	err := withNft(h, func(c *nftables.Conn) error {
+	err := h.Nftables(func(c *nftables.Conn) error {
 		tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
 		if err != nil {
 			return err
@@ -135,20 +135,6 @@ func Unmark(h *topo.Host, svc *topo.Service) error {
 		return fmt.Errorf("unmark %s on %s: %w", ServiceName(svc), h.Name(), err)
 	}
 	return nil
-}
-
-// withNft runs fn with an nftables connection into h's namespace.
-func withNft(h *topo.Host, fn func(*nftables.Conn) error) error {
-	// One lasting netlink socket, made and used on a thread inside the
-	// director's namespace: no namespace switching inside the library.
-	return h.Do(func() error {
-		c, err := nftables.New(nftables.AsLasting())
-		if err != nil {
-			return fmt.Errorf("open nftables: %w", err)
-		}
-		defer func() { _ = c.CloseLasting() }()
-		return fn(c)
-	})
 }
 
 // markChain queues the creation of the lvslab table and chain; both are

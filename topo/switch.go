@@ -9,7 +9,3 @@ func (l *Lab) SwitchNsPath() string { return namespacePath(SwitchNamespace(l.Nam
 // SwitchNetlink returns a netlink handle bound to the lab's switch
 // namespace. The caller closes it.
 func (l *Lab) SwitchNetlink() (*netlink.Handle, error) { return handleAt(l.SwitchNsPath()) }
-
-// SwitchDo runs fn with its OS thread inside the lab's switch namespace
-// (for sockets, such as nftables', that must be made there).
-func (l *Lab) SwitchDo(fn func() error) error { return inNamespace(l.SwitchNsPath(), fn) }

@@ -147,10 +147,3 @@ func keepalivedCPU(ctx context.Context, lab *topo.Lab, window time.Duration) (fl
 	}
 	return float64(sum()-t0) / userHZ / time.Since(start).Seconds(), nil
 }
-
-// medianOf is the middle of ds (the upper one of an even count).
-func medianOf(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}

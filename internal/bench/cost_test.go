@@ -42,22 +42,3 @@ func TestProcReaders(t *testing.T) {
 		t.Errorf("ReadMemInfo = %+v, want Slab and Used above 0", m)
 	}
 }
-
-func TestMedianOf(t *testing.T) {
-	tests := []struct {
-		name string
-		in   []time.Duration
-		want time.Duration
-	}{
-		{name: "one", in: []time.Duration{3}, want: 3},
-		{name: "odd, unsorted", in: []time.Duration{5, 1, 3}, want: 3},
-		{name: "even: the upper middle", in: []time.Duration{4, 1, 2, 3}, want: 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := medianOf(tt.in); got != tt.want {
-				t.Errorf("medianOf(%v) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
-}

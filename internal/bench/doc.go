@@ -40,4 +40,15 @@
 // each watched by director/keepalived.Watch (the scenarios' watcher, with
 // its one definition of the gap), and returns the gaps and takeovers per
 // kind next to keepalived.Kind.Formula ([FailoverResult]).
+//
+// # Scale
+//
+// [ScaleLab] generates a lab of N DR real servers behind one or more
+// VIPs (with a keepalived pair under TCP_CHECK if asked). [Scale]
+// measures its network's up and down run after run, or the whole lab once
+// ([ScaleOptions].Full), with what it costs while up ([Cost]), and
+// returns a [ScaleResult], one row of the table [WriteScaleHeader] heads.
+// [ScaleKeepalived] times the pair's tables filling, its CPU use and one
+// real server's removal against the checker's formulas
+// ([KeepalivedScale]). [ParseScaleSizes] reads the counts (--sizes).
 package bench

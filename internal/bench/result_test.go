@@ -2,6 +2,7 @@ package bench
 
 import (
 	"errors"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -73,11 +74,7 @@ dr.yaml as ip(8) script             110ms          4ms
 ratio lvslab/script                0.100x       0.250x   (target up <= 0.1x)
 nat.yaml                              8ms          2ms
 `
-	var b strings.Builder
-	res.Write(&b)
-	if d := cmp.Diff(want, b.String()); d != "" {
-		t.Errorf("Write (-want +got):\n%s", d)
-	}
+	wantWrite(t, want, res.Write)
 }
 
 func TestGuestResultWrite(t *testing.T) {
@@ -99,11 +96,7 @@ func TestGuestResultWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var b strings.Builder
-			tt.res.Write(&b)
-			if d := cmp.Diff(tt.want, b.String()); d != "" {
-				t.Errorf("Write (-want +got):\n%s", d)
-			}
+			wantWrite(t, tt.want, tt.res.Write)
 		})
 	}
 }
@@ -154,11 +147,7 @@ nat    RIP web1 192.168.188.81:80               1000         1100      0.91     
 tun    not measured: bench tun.yaml: no ipip
 lowest ours/wrk: 0.70 (target >= 0.8): BELOW TARGET
 `
-	var b strings.Builder
-	res.Write(&b)
-	if d := cmp.Diff(want, b.String()); d != "" {
-		t.Errorf("Write (-want +got):\n%s", d)
-	}
+	wantWrite(t, want, res.Write)
 }
 
 func TestFailoverResultWrite(t *testing.T) {
@@ -182,11 +171,7 @@ kind       runs   gap median    gap worst  takeover median   takeover worst    f
 graceful      3        900ms         1.2s             1.1s             1.3s      648ms   (backup skew (256-prio)/256 from the MASTER's priority-0 advert)
 crash         3           0s           0s             3.2s             3.5s     3.648s   (3×advert_int + skew from the MASTER's last advert: up to advert_int before the action)
 `
-	var b strings.Builder
-	res.Write(&b)
-	if d := cmp.Diff(want, b.String()); d != "" {
-		t.Errorf("Write (-want +got):\n%s", d)
-	}
+	wantWrite(t, want, res.Write)
 }
 
 func TestFailoverOptionsCheck(t *testing.T) {
@@ -255,8 +240,14 @@ run  first   ours req/s    wrk req/s  ours/wrk   ours CPU/req    wrk CPU/req
 2    wrk            700         1000      0.70          100µs           50µs   (failed: ours 1 map[refused:1], wrk 0)
 median              800         1000      0.80   (target >= 0.8): ok
 `
+	wantWrite(t, want, func(w io.Writer) { res.Write(w, "labs/dr.yaml") })
+}
+
+// wantWrite fails t unless write prints exactly want.
+func wantWrite(t *testing.T, want string, write func(io.Writer)) {
+	t.Helper()
 	var b strings.Builder
-	res.Write(&b, "labs/dr.yaml")
+	write(&b)
 	if d := cmp.Diff(want, b.String()); d != "" {
 		t.Errorf("Write (-want +got):\n%s", d)
 	}

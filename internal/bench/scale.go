@@ -20,15 +20,14 @@ import (
 	"github.com/lvslab/lvslab/topo"
 )
 
-// ScaleSizes are the real-server counts the scale benchmark measures by
-// default.
-var ScaleSizes = []int{10, 50, 100, 200}
-
 // ScaleResult is one generated lab measured: the times and what the lab
 // costs while it is up.
 type ScaleResult struct {
 	Lab   ScaleLab
 	Nodes int // namespaces: nodes and the switch
+	// Full says the whole lab was brought up (ScaleOptions.Full), not
+	// its network alone.
+	Full bool
 	// Up and Down are the medians over the runs (one run for a full
 	// lab): the network only with TopologyOnly, else labup.Up returning.
 	Up, Down time.Duration
@@ -81,7 +80,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 	if err != nil {
 		return nil, err
 	}
-	res := &ScaleResult{Lab: o.withDefaults(), Nodes: len(spec.Nodes) + 1}
+	res := &ScaleResult{Lab: o.withDefaults(), Nodes: len(spec.Nodes) + 1, Full: opts.Full}
 	if !opts.Full {
 		var ups, downs []time.Duration
 		for range opts.Runs {
@@ -92,7 +91,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 			ups, downs = append(ups, up), append(downs, down)
 			res.Cost = cost
 		}
-		res.Up, res.Down = medianOf(ups), medianOf(downs)
+		res.Up, res.Down = Median(ups), Median(downs)
 		return res, nil
 	}
 	up, down, cost, err := scaleRun(ctx, spec, labup.Options{Binary: opts.Binary}, res)

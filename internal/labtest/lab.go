@@ -26,7 +26,8 @@ func LabPrefix(letter string) string { return fmt.Sprintf("%s%d-", letter, os.Ge
 
 // BuildLab stands up a lab file's network under the name prefix+base,
 // owned by this process, and registers its teardown followed by a check
-// that the root namespace is as it was and no lab of this prefix is left.
+// that the root namespace is as it was and no lab of this prefix is left
+// (DestroyAtEnd, LeakCheck).
 // It gates on being able to create namespaces.
 func BuildLab(t testing.TB, file, prefix, base string) *topo.Lab {
 	t.Helper()
@@ -42,27 +43,44 @@ func BuildLab(t testing.TB, file, prefix, base string) *topo.Lab {
 func BuildSpec(t testing.TB, spec *topo.Spec, prefix, base string) *topo.Lab {
 	t.Helper()
 	testutil.NeedNetns(t)
-	before, err := leakcheck.Take(prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
+	LeakCheck(t, prefix)
 	lab, err := topo.Build(context.Background(), spec, topo.BuildOptions{Name: prefix + base, Owner: os.Getpid()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	DestroyAtEnd(t, lab.Name)
+	return lab
+}
+
+// LeakCheck snapshots the root namespace and the labs named prefix* now
+// and registers a check, when t ends, that they are as they were. Cleanups
+// run last first, so the teardowns a test registers after it run before
+// the check.
+func LeakCheck(t testing.TB, prefix string) {
+	t.Helper()
+	before, err := leakcheck.Take(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		if err := topo.Destroy(lab.Name); err != nil && !errors.Is(err, topo.ErrNoLab) {
-			t.Errorf("destroy: %v", err)
-		}
 		after, err := leakcheck.Take(prefix)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d := leakcheck.Diff(before, after); d != "" {
-			t.Errorf("lab %s left changes:\n%s", lab.Name, d)
+			t.Errorf("labs %s* left changes:\n%s", prefix, d)
 		}
 	})
-	return lab
+}
+
+// DestroyAtEnd registers the teardown of lab name (topo.Destroy) when t
+// ends; a lab already gone is no error.
+func DestroyAtEnd(t testing.TB, name string) {
+	t.Cleanup(func() {
+		if err := topo.Destroy(name); err != nil && !errors.Is(err, topo.ErrNoLab) {
+			t.Errorf("destroy lab %s: %v", name, err)
+		}
+	})
 }
 
 // RunWithLvslab is a TestMain for packages whose tests start backends as

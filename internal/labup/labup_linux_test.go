@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/lvslab/lvslab/internal/labtest"
-	"github.com/lvslab/lvslab/internal/leakcheck"
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
@@ -18,18 +17,9 @@ import (
 // exits at once), Up returns the failure and leaves nothing: no lab state,
 // no namespace, no process, the root namespace as it was.
 func TestUpBackendFails(t *testing.T) {
-	testutil.NeedNetns(t)
-	prefix := labtest.LabPrefix("u")
-	before, err := leakcheck.Take(prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := topo.Load("testdata/realservers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, prefix := realServersLab(t)
 	name := prefix + "fail"
-	_, err = Up(context.Background(), spec, Options{
+	_, err := Up(context.Background(), spec, Options{
 		BuildOptions: topo.BuildOptions{Name: name, Owner: os.Getpid()},
 		Binary:       "/bin/false",
 	})
@@ -39,29 +29,13 @@ func TestUpBackendFails(t *testing.T) {
 	if _, err := topo.ReadState(name); !errors.Is(err, topo.ErrNoLab) {
 		t.Errorf("lab %s's state after the failed Up: %v, want none", name, err)
 	}
-	after, err := leakcheck.Take(prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := leakcheck.Diff(before, after); d != "" {
-		t.Errorf("the failed Up left changes:\n%s", d)
-	}
 }
 
 // TestUpRealServersConcurrently: every real server is prepared (DR needs
 // no VIP without a service, so its sysctls are the role's) and its
 // backend listens when Up returns.
 func TestUpRealServersConcurrently(t *testing.T) {
-	testutil.NeedNetns(t)
-	prefix := labtest.LabPrefix("u")
-	before, err := leakcheck.Take(prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := topo.Load("testdata/realservers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, prefix := realServersLab(t)
 	lab, err := Up(context.Background(), spec, Options{
 		BuildOptions: topo.BuildOptions{Name: prefix + "ok", Owner: os.Getpid()},
 		Binary:       lvslabBin,
@@ -69,18 +43,7 @@ func TestUpRealServersConcurrently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := topo.Destroy(lab.Name); err != nil {
-			t.Errorf("destroy: %v", err)
-		}
-		after, err := leakcheck.Take(prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := leakcheck.Diff(before, after); d != "" {
-			t.Errorf("lab %s left changes:\n%s", lab.Name, d)
-		}
-	})
+	labtest.DestroyAtEnd(t, lab.Name)
 	for _, h := range lab.Hosts() {
 		if h.Spec.Role != topo.RoleRealServer {
 			continue
@@ -93,6 +56,21 @@ func TestUpRealServersConcurrently(t *testing.T) {
 			t.Errorf("%s does not listen on %v after Up", h.Name(), missing)
 		}
 	}
+}
+
+// realServersLab gates on namespaces, loads testdata/realservers.yaml and
+// returns it with the prefix for the test's lab names, whose leftovers
+// labtest.LeakCheck fails the test on.
+func realServersLab(t *testing.T) (*topo.Spec, string) {
+	t.Helper()
+	testutil.NeedNetns(t)
+	prefix := labtest.LabPrefix("u")
+	labtest.LeakCheck(t, prefix)
+	spec, err := topo.Load("testdata/realservers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, prefix
 }
 
 // lvslabBin is the lvslab executable the backends run as, built by

@@ -60,7 +60,7 @@ func Partition(lab *topo.Lab, deaf, from []string, oneWay bool) error {
 		}
 	}
 	return update(lab.Name, func(r *Record) error {
-		err := withSwitchNft(lab, func(c *nftables.Conn) error {
+		err := lab.SwitchNftables(func(c *nftables.Conn) error {
 			chain := partitionChain(c)
 			for _, d := range drops {
 				c.AddRule(&nftables.Rule{Table: chain.Table, Chain: chain, Exprs: []expr.Any{
@@ -88,7 +88,7 @@ func Partition(lab *topo.Lab, deaf, from []string, oneWay bool) error {
 // delete table bridge lvslab_partition` in the switch namespace.
 func Heal(lab *topo.Lab) error {
 	return update(lab.Name, func(r *Record) error {
-		err := withSwitchNft(lab, func(c *nftables.Conn) error {
+		err := lab.SwitchNftables(func(c *nftables.Conn) error {
 			c.DelTable(&nftables.Table{Family: nftables.TableFamilyBridge, Name: PartitionTable})
 			if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 				return err
@@ -108,7 +108,7 @@ func Heal(lab *topo.Lab) error {
 // lists them: an oracle for the record, and a leak check.
 func PartitionRules(lab *topo.Lab) (int, error) {
 	n := 0
-	err := withSwitchNft(lab, func(c *nftables.Conn) error {
+	err := lab.SwitchNftables(func(c *nftables.Conn) error {
 		tables, err := c.ListTablesOfFamily(nftables.TableFamilyBridge)
 		if err != nil {
 			return err
@@ -175,18 +175,5 @@ func partitionChain(c *nftables.Conn) *nftables.Chain {
 		Hooknum:  nftables.ChainHookForward,
 		Priority: nftables.ChainPriorityFilter,
 		Policy:   &accept,
-	})
-}
-
-func withSwitchNft(lab *topo.Lab, fn func(*nftables.Conn) error) error {
-	// One lasting socket, made and used on a thread inside the switch
-	// namespace.
-	return lab.SwitchDo(func() error {
-		c, err := nftables.New(nftables.AsLasting())
-		if err != nil {
-			return fmt.Errorf("open nftables: %w", err)
-		}
-		defer func() { _ = c.CloseLasting() }()
-		return fn(c)
 	})
 }
