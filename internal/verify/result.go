@@ -1,0 +1,82 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Verdict is a check's outcome.
+type Verdict string
+
+// The verdicts.
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "FAIL"
+	// Skip is a check that does not apply to the lab (no VRRP instance,
+	// not DR, no health checker) or that lvslab cannot judge; Figure says
+	// why.
+	Skip Verdict = "skip"
+)
+
+// Result is one check's verdict.
+type Result struct {
+	// Check is the kind of check: master, distribution, persistence,
+	// arp, path, health, sorry, failover.
+	Check string `json:"check"`
+	// Name says what was checked, in the lab's words: "VI_1 192.168.10.30".
+	Name    string  `json:"name"`
+	Verdict Verdict `json:"verdict"`
+	// Figure is what was measured: a tally, a time, who answered ARP.
+	Figure string `json:"figure"`
+	// Rule is the formula or rule the figure was held to.
+	Rule string `json:"rule"`
+	// Cause is, on failure, why in plain words and what to change.
+	Cause string `json:"cause,omitempty"`
+	// Tally is, for a check that sent requests, who answered how many.
+	Tally map[string]int `json:"tally,omitempty"`
+	// Took is how long the check ran.
+	Took time.Duration `json:"took"`
+}
+
+// Failed counts the results that failed.
+func Failed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Verdict == Fail {
+			n++
+		}
+	}
+	return n
+}
+
+// WriteTable prints the results as a terminal table — check, verdict,
+// figure, rule — with each failure's cause on a line of its own below it.
+func WriteTable(w io.Writer, rs []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tVERDICT\tFIGURE\tRULE")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", r.Check, r.Name, r.Verdict, oneLine(r.Figure), oneLine(r.Rule))
+		if r.Cause != "" {
+			fmt.Fprintf(tw, "  cause: %s\t\t\t\n", oneLine(r.Cause))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	pass, skip := 0, 0
+	for _, r := range rs {
+		switch r.Verdict {
+		case Pass:
+			pass++
+		case Skip:
+			skip++
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d skipped\n", len(rs), pass, Failed(rs), skip)
+	return err
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
