@@ -175,4 +175,3 @@ func verifySpec(cmd *cobra.Command, args []string, peer int) (*topo.Spec, func()
 	}
 	return res.Spec, cleanup, nil
 }
-

@@ -34,6 +34,10 @@ func Report(lab *topo.Spec, labName string, rs []Result, start, end time.Time) *
 				{Name: "rule", Kind: reports.KindText, Text: res.Rule},
 			},
 		}
+		if res.Detail != "" {
+			s.Entries = append(s.Entries, reports.Entry{Name: "detail", Kind: reports.KindTable,
+				Table: &reports.Table{Title: res.Name, Text: res.Detail}})
+		}
 		if res.Tally != nil {
 			s.Entries = append(s.Entries, reports.Entry{Name: "who answered", Kind: reports.KindTally,
 				Tally: &reports.Tally{Title: res.Name, Counts: res.Tally}})

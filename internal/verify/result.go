@@ -35,6 +35,9 @@ type Result struct {
 	Rule string `json:"rule"`
 	// Cause is, on failure, why in plain words and what to change.
 	Cause string `json:"cause,omitempty"`
+	// Detail is a longer account for the report (a packet path's hop
+	// tables), not printed in the terminal table.
+	Detail string `json:"detail,omitempty"`
 	// Tally is, for a check that sent requests, who answered how many.
 	Tally map[string]int `json:"tally,omitempty"`
 	// Took is how long the check ran.

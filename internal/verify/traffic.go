@@ -280,7 +280,8 @@ func (b *battery) path(ctx context.Context, svc *topo.Service, r *Result) error 
 	if err != nil {
 		return err
 	}
-	r.Figure = captures.Compact("", p)
+	r.Figure = PathSummary(p)
+	r.Detail = p.Table()
 	if err := pathChecks[svc.Forward](p, b.lab.Spec); err != nil {
 		return fail(r, "%v", err)
 	}
@@ -312,4 +313,24 @@ func TracedRequest(ctx context.Context, lab *topo.Lab, c *topo.Host, svc *topo.S
 		return nil, fmt.Errorf("trace a request to %s: no answer (%s)", t, FormatTally(res.Errors))
 	}
 	return captures.Trace(files, captures.Flow{Client: res.Replies()[0].Source, VIP: t, Proto: svc.Protocol}, lab.Spec)
+}
+
+// PathSummary is a traced path on one line: each direction's nodes in
+// order, with the fields each hop changed: "request client → lvs01
+// → web02 (ttl dst-mac src-mac); reply web02 → client".
+func PathSummary(p *captures.Path) string {
+	side := func(what string, hops []captures.Hop) string {
+		if len(hops) == 0 {
+			return what + " not seen"
+		}
+		s := what + " " + hops[0].Sender()
+		for _, h := range hops {
+			s += " → " + h.Receiver()
+			if len(h.Changed) > 0 {
+				s += " (" + strings.Join(h.Changed, " ") + ")"
+			}
+		}
+		return s
+	}
+	return side("request", p.Request) + "; " + side("reply", p.Reply)
 }
