@@ -14,6 +14,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,13 +240,29 @@ func (hc *heldConn) Ask() (string, error) {
 	return strings.TrimSpace(server), nil
 }
 
+var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
+
 // arpAnswers sends ARP requests for ip from the node h's interface and
-// returns the MAC addresses that answered, sorted, lower-case
-// (client.ARPAnswers).
+// returns the MAC addresses that answered, sorted, lower-case.
+// Equivalent to: `ip netns exec NS arping -b -c 3 -w 3 -I IF IP`.
 func arpAnswers(h *topo.Host, iface string, ip netip.Addr) []string {
 	GinkgoHelper()
-	macs, out, err := client.ARPAnswers(context.Background(), h, iface, ip)
+	_, err := exec.LookPath("arping")
 	Expect(err).NotTo(HaveOccurred(), "the ARP specs need arping (Debian iputils-arping)")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// -b keeps broadcasting, so every host that answers is heard on each
+	// probe, not only the first one to answer. Exit status 1 only means
+	// "no reply", which the caller judges.
+	out, _ := h.Command(ctx, "arping", "-b", "-c", "3", "-w", "3", "-I", iface, ip.String()).CombinedOutput()
+	var macs []string
+	for _, m := range arpReply.FindAllStringSubmatch(string(out), -1) {
+		mac := strings.ToLower(m[1])
+		if !slices.Contains(macs, mac) {
+			macs = append(macs, mac)
+		}
+	}
+	slices.Sort(macs)
 	fmt.Fprintf(GinkgoWriter, "arping %s from %s:\n%s", ip, h.Name(), out)
 	return macs
 }

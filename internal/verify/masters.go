@@ -28,7 +28,7 @@ func (b *battery) masters(ctx context.Context) {
 
 func (b *battery) master(ctx context.Context, v *topo.VRRP, r *Result) error {
 	expected := keepalived.ExpectedMasters(v)
-	r.Rule = masterRule(v, expected)
+	r.Rule = masterRule(v, expected, holdBound(v))
 	if len(v.VIPs) == 0 {
 		r.Verdict, r.Figure = Skip, "the instance has no VIPs"
 		return nil
@@ -49,8 +49,10 @@ func (b *battery) master(ctx context.Context, v *topo.VRRP, r *Result) error {
 		return fail(r, "%s", masterCause(v, held, expected))
 	}
 	// Settled is not enough: a MASTER that does not hear its peer holds
-	// the VIP alone only until the peer's own timer runs out.
-	if err := sleep(ctx, 2*time.Duration(advertInt(v))*time.Second); err != nil {
+	// the VIP alone only until the peer's own timer runs out, which may
+	// have started just now (keepalived starts on one director after
+	// another).
+	if err := sleep(ctx, holdBound(v)); err != nil {
 		return err
 	}
 	again, held, err := keepalived.InstanceMaster(b.lab, v, expected)
@@ -74,7 +76,7 @@ func vipList(v *topo.VRRP) string {
 }
 
 // masterRule says who should be MASTER and why.
-func masterRule(v *topo.VRRP, expected []string) string {
+func masterRule(v *topo.VRRP, expected []string, hold time.Duration) string {
 	var ms []string
 	for _, m := range v.Members {
 		s := fmt.Sprintf("%s %s %d", m.Node, m.State, m.Priority)
@@ -83,8 +85,8 @@ func masterRule(v *topo.VRRP, expected []string) string {
 		}
 		ms = append(ms, s)
 	}
-	return fmt.Sprintf("exactly one director holds each VIP: %s (keepalived.ExpectedMasters of %s)",
-		strings.Join(expected, " or "), strings.Join(ms, ", "))
+	return fmt.Sprintf("exactly one director holds each VIP, for %s (the longest Master_Down_Interval + advert_int + %s): %s (keepalived.ExpectedMasters of %s)",
+		hold.Round(time.Millisecond), keepalivedLate, strings.Join(expected, " or "), strings.Join(ms, ", "))
 }
 
 // heldFigure says who holds each VIP.
@@ -119,4 +121,16 @@ func masterCause(v *topo.VRRP, held [][]string, expected []string) string {
 		}
 	}
 	return fmt.Sprintf("the VIPs of %s are held by different directors: one MASTER holds them all", v.Name)
+}
+
+// holdBound is how long the master check watches a settled MASTER: the
+// longest Master_Down_Interval of the members (a member that does not
+// hear the MASTER's adverts becomes MASTER too once it runs out) plus
+// advert_int and keepalivedLate.
+func holdBound(v *topo.VRRP) time.Duration {
+	var mdi time.Duration
+	for _, m := range v.Members {
+		mdi = max(mdi, keepalived.MasterDownInterval(advertInt(v), m.Priority))
+	}
+	return mdi + time.Duration(advertInt(v))*time.Second + keepalivedLate
 }

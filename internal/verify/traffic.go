@@ -67,19 +67,32 @@ func (b *battery) distribution(ctx context.Context) {
 func (b *battery) distribute(ctx context.Context, svc *topo.Service, r *Result) error {
 	n := Requests(svc)
 	name := scheduler(svc)
-	_, want, err := Predict(svc, b.source, n)
+	// The probe's connections are scheduled too: the prediction is of the
+	// n after them.
+	seq, _, err := Predict(svc, b.source, probeRequests+n)
 	modelled := !errors.Is(err, sched.ErrNoModel)
 	if err != nil && modelled {
 		return err
+	}
+	want := map[string]int{}
+	if modelled {
+		for _, s := range seq[probeRequests:] {
+			if s != "" {
+				want[s]++
+			}
+		}
 	}
 	tol := Tolerance(name, n)
 	switch {
 	case !modelled:
 		r.Rule = fmt.Sprintf("every real server answers (lvslab has no model of %s)", name)
 	case tol == 0:
-		r.Rule = fmt.Sprintf("%s over %s: exactly %s (director/sched, %d one-request connections from %s)", name, weights(svc), FormatTally(want), n, b.source)
+		r.Rule = fmt.Sprintf("%s over %s: exactly %s (director/sched, %d one-request connections from %s after %d probes)", name, weights(svc), FormatTally(want), n, b.source, probeRequests)
 	default:
-		r.Rule = fmt.Sprintf("%s over %s: %s ±%d (director/sched, %d one-request connections from %s, each closed before the next)", name, weights(svc), FormatTally(want), tol, n, b.source)
+		r.Rule = fmt.Sprintf("%s over %s: %s ±%d (director/sched, %d one-request connections from %s after %d probes, each closed before the next)", name, weights(svc), FormatTally(want), tol, n, b.source, probeRequests)
+	}
+	if res, err := b.probe(ctx, svc, r); res == nil {
+		return err
 	}
 	res, err := b.send(ctx, svc, n)
 	if err != nil {
@@ -105,6 +118,25 @@ func (b *battery) distribute(ctx context.Context, svc *topo.Service, r *Result) 
 		return fail(r, "the split is not %s's: %v", name, err)
 	}
 	return nil
+}
+
+// probeRequests are sent before a check's requests: the client and
+// director learn each other's MACs, and a service that answers nothing
+// fails after these rather than after every request timed out.
+const probeRequests = 2
+
+// probe sends probeRequests to svc; when none is answered it fills in
+// r's figure and cause and returns nil.
+func (b *battery) probe(ctx context.Context, svc *topo.Service, r *Result) (*client.Result, error) {
+	res, err := b.send(ctx, svc, probeRequests)
+	if err != nil {
+		return nil, err
+	}
+	if res.OK() == 0 {
+		r.Figure = fmt.Sprintf("%d probe requests: failed: %s", res.Sent, FormatTally(res.Errors))
+		return nil, fail(r, "%s", failedCause(svc, res))
+	}
+	return res, nil
 }
 
 // weights prints svc's real servers with their weights: "web01:1 web02:1".
@@ -140,6 +172,9 @@ func (b *battery) persistence(ctx context.Context, svc *topo.Service, r *Result)
 	n := minRequests
 	r.Rule = fmt.Sprintf("persistence_timeout %d s: every connection of one client (%s, granularity %s) goes to the real server of its first",
 		svc.Persistence.Timeout, b.source, netmask(svc.Persistence))
+	if res, err := b.probe(ctx, svc, r); res == nil {
+		return err
+	}
 	res, err := b.send(ctx, svc, n)
 	if err != nil {
 		return err
