@@ -59,6 +59,9 @@ It needs a kernel with IPVS: on a host without, run it in the guest kernel
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			stderr, stdout := cmd.ErrOrStderr(), cmd.OutOrStdout()
+			if err := verify.CheckKinds(opts.Only); err != nil {
+				return err
+			}
 			spec, cleanup, err := verifySpec(cmd, args, peer)
 			if cleanup != nil {
 				defer cleanup()

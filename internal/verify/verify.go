@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/topo"
@@ -73,10 +74,8 @@ var Kinds = []string{KindMaster, KindDistribution, KindARP, KindPath, KindHealth
 // cause. The checks stop and start backends and keepalived: tear the lab
 // down after.
 func Run(ctx context.Context, lab *topo.Lab, opts Options) ([]Result, error) {
-	for _, k := range opts.Only {
-		if !slices.Contains(Kinds, k) {
-			return nil, fmt.Errorf("verify: unknown check %q (want %v)", k, Kinds)
-		}
+	if err := CheckKinds(opts.Only); err != nil {
+		return nil, err
 	}
 	b, err := newBattery(lab, opts)
 	if err != nil {
@@ -103,6 +102,16 @@ func Run(ctx context.Context, lab *topo.Lab, opts Options) ([]Result, error) {
 		}
 	}
 	return b.results, nil
+}
+
+// CheckKinds fails on a kind of check that is not one of Kinds.
+func CheckKinds(only []string) error {
+	for _, k := range only {
+		if !slices.Contains(Kinds, k) {
+			return fmt.Errorf("verify: unknown check %q (want one of %s)", k, strings.Join(Kinds, ", "))
+		}
+	}
+	return nil
 }
 
 // battery is one run of the checks over a lab.
