@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvslab/lvslab/captures"
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/director/sched"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
@@ -57,10 +58,20 @@ func (b *battery) distribution(ctx context.Context) {
 			continue
 		}
 		if svc.Persistence != nil {
-			b.check(KindPersistence, name, func(r *Result) error { return b.persistence(ctx, svc, r) })
+			b.check(KindPersistence, name, func(r *Result) error {
+				if err := b.tableReady(ctx, svc, r); err != nil {
+					return err
+				}
+				return b.persistence(ctx, svc, r)
+			})
 			continue
 		}
-		b.check(KindDistribution, name, func(r *Result) error { return b.distribute(ctx, svc, r) })
+		b.check(KindDistribution, name, func(r *Result) error {
+			if err := b.tableReady(ctx, svc, r); err != nil {
+				return err
+			}
+			return b.distribute(ctx, svc, r)
+		})
 	}
 }
 
@@ -137,6 +148,33 @@ func (b *battery) probe(ctx context.Context, svc *topo.Service, r *Result) (*cli
 		return nil, fail(r, "%s", failedCause(svc, res))
 	}
 	return res, nil
+}
+
+// tableReady waits until every director of svc lists all its real
+// servers at their weights, within the first check's bound
+// (keepalived.CheckBound: a director running its own keepalived.conf
+// puts a real server in only once its check passed); on failure it
+// sets r's figure and cause.
+func (b *battery) tableReady(ctx context.Context, svc *topo.Service, r *Result) error {
+	dirs, err := b.directors(svc)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, d := range dirs {
+			d.Close()
+		}
+	}()
+	want := wantTable(svc, nil)
+	bound := keepalived.CheckBound(svc.Check) + checkerLate
+	if _, err := b.waitTable(ctx, dirs, svc, want, bound); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.Figure = err.Error()
+		return fail(r, "the directors' tables never listed every real server within the first health check's bound %s: the checker keeps them out (its log: lvslab logs NODE keepalived)", bound.Round(time.Millisecond))
+	}
+	return nil
 }
 
 // weights prints svc's real servers with their weights: "web01:1 web02:1".
