@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // Verdict is a check's outcome.
@@ -56,18 +56,28 @@ func Failed(rs []Result) int {
 }
 
 // WriteTable prints the results as a terminal table — check, verdict,
-// figure, rule — with each failure's cause on a line of its own below it.
+// figure, rule — with each failure's cause on a line of its own below
+// its row, and a count at the end.
 func WriteTable(w io.Writer, rs []Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tVERDICT\tFIGURE\tRULE")
+	rows := [][]string{{"CHECK", "VERDICT", "FIGURE", "RULE"}}
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", r.Check, r.Name, r.Verdict, oneLine(r.Figure), oneLine(r.Rule))
-		if r.Cause != "" {
-			fmt.Fprintf(tw, "  cause: %s\t\t\t\n", oneLine(r.Cause))
+		rows = append(rows, []string{r.Check + " " + r.Name, string(r.Verdict), oneLine(r.Figure), oneLine(r.Rule)})
+	}
+	width := make([]int, 3)
+	for _, row := range rows {
+		for i := range width {
+			width[i] = max(width[i], utf8.RuneCountInString(row[i]))
 		}
 	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write table: %w", err)
+	var b strings.Builder
+	for i, row := range rows {
+		for j := range width {
+			b.WriteString(row[j] + strings.Repeat(" ", width[j]-utf8.RuneCountInString(row[j])+2))
+		}
+		b.WriteString(row[3] + "\n")
+		if i > 0 && rs[i-1].Cause != "" {
+			b.WriteString("  cause: " + oneLine(rs[i-1].Cause) + "\n")
+		}
 	}
 	pass, skip := 0, 0
 	for _, r := range rs {
@@ -78,8 +88,11 @@ func WriteTable(w io.Writer, rs []Result) error {
 			skip++
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d checks: %d passed, %d failed, %d skipped\n", len(rs), pass, Failed(rs), skip)
-	return err
+	fmt.Fprintf(&b, "%d checks: %d passed, %d failed, %d skipped\n", len(rs), pass, Failed(rs), skip)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
