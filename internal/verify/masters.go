@@ -46,7 +46,7 @@ func (b *battery) master(ctx context.Context, v *topo.VRRP, r *Result) error {
 			return herr
 		}
 		r.Figure = heldFigure(v, held)
-		return fail(r, "%s", masterCause(v, held, expected))
+		return fail(r, "%s%s", masterCause(v, held, expected), b.states(v))
 	}
 	// Settled is not enough: a MASTER that does not hear its peer holds
 	// the VIP alone only until the peer's own timer runs out, which may
@@ -61,7 +61,7 @@ func (b *battery) master(ctx context.Context, v *topo.VRRP, r *Result) error {
 	}
 	r.Figure = heldFigure(v, held)
 	if again != master {
-		return fail(r, "%s", masterCause(v, held, expected))
+		return fail(r, "%s%s", masterCause(v, held, expected), b.states(v))
 	}
 	return nil
 }
@@ -133,4 +133,42 @@ func holdBound(v *topo.VRRP) time.Duration {
 		mdi = max(mdi, keepalived.MasterDownInterval(advertInt(v), m.Priority))
 	}
 	return mdi + time.Duration(advertInt(v))*time.Second + keepalivedLate
+}
+
+// states says in which state each member's keepalived last reported v,
+// from its log: "; keepalived says: lvs01 FAULT, lvs02 BACKUP" (FAULT:
+// a tracked script, interface or process is down).
+func (b *battery) states(v *topo.VRRP) string {
+	var out []string
+	for _, m := range v.Members {
+		h, err := b.lab.Host(m.Node)
+		if err != nil {
+			continue
+		}
+		insts, err := keepalived.States(h)
+		if err != nil {
+			continue
+		}
+		for _, in := range insts {
+			if in.Name != v.Name {
+				continue
+			}
+			st := in.State
+			if st == "" {
+				st = "no state yet"
+			}
+			if in.Priority != in.Configured {
+				st += fmt.Sprintf(" (effective priority %d, configured %d)", in.Priority, in.Configured)
+			}
+			out = append(out, m.Node+" "+st)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	s := "; keepalived says: " + strings.Join(out, ", ")
+	if strings.Contains(s, keepalived.StateFault) {
+		s += " (FAULT: a tracked script, interface or process is down)"
+	}
+	return s
 }
