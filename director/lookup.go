@@ -1,6 +1,8 @@
 package director
 
 import (
+	"net/netip"
+
 	"github.com/moby/ipvs"
 
 	"github.com/lvslab/lvslab/topo"
@@ -26,6 +28,66 @@ func (t *Table) Service(svc *topo.Service) *ServiceEntry {
 		}
 	}
 	return nil
+}
+
+// ServiceAt is the table's service on vip (an address and port service,
+// of any protocol; not a firewall-mark one), or nil. Equivalent to:
+// `ipvsadm -Ln -t VIP:PORT`.
+func (t *Table) ServiceAt(vip netip.AddrPort) *ServiceEntry {
+	for i, e := range t.Services {
+		s := e.Service
+		if s.FWMark != 0 || s.Port != vip.Port() {
+			continue
+		}
+		if a, ok := netip.AddrFromSlice(s.Address); ok && a.Unmap() == vip.Addr().Unmap() {
+			return &t.Services[i]
+		}
+	}
+	return nil
+}
+
+// Weights are the service's real servers' weights, keyed by RIP: the
+// Weight column of `ipvsadm -Ln`.
+func (e *ServiceEntry) Weights() map[string]int {
+	out := map[string]int{}
+	for _, d := range e.Destinations {
+		out[d.Address.String()] = d.Weight
+	}
+	return out
+}
+
+// Connections are the connections the service has sent each real server
+// since it was added, keyed by RIP: the Conns column of `ipvsadm -Ln
+// --stats`.
+func (e *ServiceEntry) Connections() map[string]uint32 {
+	out := map[string]uint32{}
+	for _, d := range e.Destinations {
+		out[d.Address.String()] = d.Stats.Connections
+	}
+	return out
+}
+
+// ConnsWhere lists the entries of the connection table keep accepts
+// (Conn.Template for the persistence templates), in the table's order.
+func (t *Table) ConnsWhere(keep func(Conn) bool) []Conn {
+	var out []Conn
+	for _, c := range t.Conns {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ConnFrom is the connection table's entry for the client's connection
+// from the address and port from; ok false when there is none.
+func (t *Table) ConnFrom(from netip.AddrPort) (c Conn, ok bool) {
+	for _, c := range t.Conns {
+		if c.Client == from {
+			return c, true
+		}
+	}
+	return Conn{}, false
 }
 
 // Lacks names the real servers of svc that the table does not list with

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/moby/ipvs"
 
 	"github.com/lvslab/lvslab/topo"
@@ -56,5 +57,74 @@ func TestTableLacks(t *testing.T) {
 				t.Errorf("Lacks = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestServiceAt(t *testing.T) {
+	tb := basicTable()
+	tests := []struct {
+		name        string
+		vip         string
+		wantWeights map[string]int // nil: no service
+	}{
+		{"tcp service", "10.0.0.100:80", map[string]int{"10.0.0.4": 100, "10.0.0.3": 0, "10.0.0.2": 2}},
+		{"sctp service without real servers", "10.0.0.100:9", map[string]int{}},
+		{"another port", "10.0.0.100:443", nil},
+		{"another address", "10.0.0.101:80", nil},
+		{"a firewall mark service has no address", "0.0.0.0:0", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tb.ServiceAt(netip.MustParseAddrPort(tt.vip))
+			if (e != nil) != (tt.wantWeights != nil) {
+				t.Fatalf("ServiceAt(%s) = %v, want found %v", tt.vip, e, tt.wantWeights != nil)
+			}
+			if e == nil {
+				return
+			}
+			if d := cmp.Diff(tt.wantWeights, e.Weights()); d != "" {
+				t.Errorf("Weights (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestServiceConnections(t *testing.T) {
+	d1, d2 := dest("10.0.0.2", 80, ipvs.ConnectionFlagDirectRoute, 1), dest("10.0.0.3", 80, ipvs.ConnectionFlagDirectRoute, 1)
+	d1.Stats.Connections, d2.Stats.Connections = 51, 49
+	e := &ServiceEntry{Service: svc(syscall.IPPROTO_TCP, "10.0.0.100", 80, "rr"), Destinations: []*ipvs.Destination{d1, d2}}
+	if d := cmp.Diff(map[string]uint32{"10.0.0.2": 51, "10.0.0.3": 49}, e.Connections()); d != "" {
+		t.Errorf("Connections (-want +got):\n%s", d)
+	}
+}
+
+func TestConnLookups(t *testing.T) {
+	ap := netip.MustParseAddrPort
+	conn := func(client string) Conn {
+		return Conn{Protocol: "TCP", Client: ap(client), Virtual: ap("10.0.0.100:80"), Dest: ap("10.0.0.2:80"), State: "ESTABLISHED"}
+	}
+	tb := &Table{Conns: []Conn{conn("10.0.1.5:40000"), conn("10.0.1.0:0"), conn("10.0.1.6:40001")}}
+	tests := []struct {
+		name   string
+		from   string
+		wantOK bool
+	}{
+		{"a client's connection", "10.0.1.6:40001", true},
+		{"a template's key", "10.0.1.0:0", true},
+		{"another port", "10.0.1.6:40002", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, ok := tb.ConnFrom(ap(tt.from))
+			if ok != tt.wantOK || (ok && c.Client != ap(tt.from)) {
+				t.Errorf("ConnFrom(%s) = %v, %v; want found %v", tt.from, c, ok, tt.wantOK)
+			}
+		})
+	}
+	if got := tb.ConnsWhere(Conn.Template); len(got) != 1 || got[0].Client != ap("10.0.1.0:0") {
+		t.Errorf("ConnsWhere(Template) = %v, want the one template", got)
+	}
+	if got := tb.ConnsWhere(func(c Conn) bool { return !c.Template() }); len(got) != 2 {
+		t.Errorf("ConnsWhere(not Template) = %v, want the two connections", got)
 	}
 }

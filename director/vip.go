@@ -3,7 +3,6 @@ package director
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -56,7 +55,7 @@ func PlaceVIP(h *topo.Host, svc *topo.Service) error {
 	if err != nil {
 		return fmt.Errorf("place vip %v on %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
-	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.IP(svc.VIP.AsSlice()), Mask: net.CIDRMask(32, 32)}}
+	addr := topo.NetlinkAddr(netip.PrefixFrom(svc.VIP, svc.VIP.BitLen()))
 	if err := nl.AddrReplace(link, addr); err != nil {
 		return fmt.Errorf("place vip %v on %s %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
@@ -81,7 +80,7 @@ func RemoveVIP(h *topo.Host, svc *topo.Service) error {
 	if err != nil {
 		return fmt.Errorf("remove vip %v from %s: find %s: %w", svc.VIP, h.Name(), ifc, err)
 	}
-	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.IP(svc.VIP.AsSlice()), Mask: net.CIDRMask(32, 32)}}
+	addr := topo.NetlinkAddr(netip.PrefixFrom(svc.VIP, svc.VIP.BitLen()))
 	if err := nl.AddrDel(link, addr); err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) {
 		return fmt.Errorf("remove vip %v from %s %s: %w", svc.VIP, h.Name(), ifc, err)
 	}

@@ -3,7 +3,6 @@ package realserver
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"syscall"
 
@@ -107,11 +106,7 @@ func addVIPs(nl *netlink.Handle, link netlink.Link, vips []netip.Addr) error {
 			return fmt.Errorf("add VIP: invalid address")
 		}
 		vip = vip.Unmap()
-		addr := &netlink.Addr{IPNet: &net.IPNet{
-			IP:   vip.AsSlice(),
-			Mask: net.CIDRMask(vip.BitLen(), vip.BitLen()),
-		}}
-		if err := nl.AddrAdd(link, addr); err != nil && !errors.Is(err, syscall.EEXIST) {
+		if err := nl.AddrAdd(link, topo.NetlinkAddr(netip.PrefixFrom(vip, vip.BitLen()))); err != nil && !errors.Is(err, syscall.EEXIST) {
 			return fmt.Errorf("add %s/%d to %s: %w", vip, vip.BitLen(), link.Attrs().Name, err)
 		}
 	}

@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -142,13 +141,7 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 		var err error
 		table, err = director.Snapshot(h)
 		g.Expect(err).NotTo(HaveOccurred())
-		count := 0
-		for _, c := range table.Conns {
-			if keep(c) {
-				count++
-			}
-		}
-		g.Expect(count).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
+		g.Expect(len(table.ConnsWhere(keep))).To(BeNumerically(">=", n), "connection table:\n%s", director.FormatConns(table.Conns))
 	}).WithTimeout(10 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 	return table
 }
@@ -156,24 +149,16 @@ func conns(h *topo.Host, n int, keep func(director.Conn) bool) *director.Table {
 // service returns a lab file's service by name.
 func service(lab *topo.Lab, name string) *topo.Service {
 	GinkgoHelper()
-	for _, s := range lab.Spec.Services {
-		if s.Name == name {
-			return s
-		}
-	}
-	Fail(fmt.Sprintf("lab %s has no service %q", lab.Name, name))
-	return nil
+	svc := lab.Spec.Service(name)
+	Expect(svc).NotTo(BeNil(), "lab %s has no service %q", lab.Name, name)
+	return svc
 }
 
 func realServer(svc *topo.Service, node string) *topo.RealServer {
 	GinkgoHelper()
-	for _, rs := range svc.RealServers {
-		if rs.Node == node {
-			return rs
-		}
-	}
-	Fail(fmt.Sprintf("service %s has no real server %q", svc.Name, node))
-	return nil
+	rs := svc.RealServer(node)
+	Expect(rs).NotTo(BeNil(), "service %s has no real server %q", svc.Name, node)
+	return rs
 }
 
 // inNode runs a command in a node's namespace and returns its output.

@@ -239,12 +239,7 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 // connection table.
 func connOf(h *topo.Host, from netip.AddrPort) (director.Conn, bool) {
 	GinkgoHelper()
-	for _, c := range snapshot(h).Conns {
-		if c.Client == from {
-			return c, true
-		}
-	}
-	return director.Conn{}, false
+	return snapshot(h).ConnFrom(from)
 }
 
 // syncWait bounds the waits for the sync daemons and a synced entry: no

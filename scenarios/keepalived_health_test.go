@@ -175,10 +175,9 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 // withSorryServer adds a third web server, sorry (192.168.10.36), to
 // seed 004's lab as the service's sorry_server; no document has one.
 func withSorryServer(s *topo.Spec) {
-	lan := s.Nodes[len(s.Nodes)-1].Interfaces[0].Segment
-	s.Nodes = append(s.Nodes, &topo.Node{Name: "sorry", Role: topo.RoleRealServer, Interfaces: []*topo.Interface{
-		{Name: "eth0", Segment: lan, Addresses: []netip.Prefix{netip.MustParsePrefix("192.168.10.36/24")}},
-	}})
+	GinkgoHelper()
+	_, err := s.AddNodeLike("web02", "sorry", netip.MustParsePrefix("192.168.10.36/24"))
+	Expect(err).NotTo(HaveOccurred())
 	svc := s.Services[0]
 	svc.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.36"), Port: svc.Port}
 	healthTimers(svc.Check)

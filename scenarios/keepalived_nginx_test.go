@@ -81,7 +81,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		vrrp := spec.VRRP[0]
 		vip, advert := vrrp.VIPs[0].Addr(), vrrp.AdvertInt
 		target := serviceVIP(spec)
-		master, backup := vrrp.Members[0], vrrp.Members[1]
+		master, backup := vrrp.Master(), vrrp.Backup()
 		lvs151, cli := host(lab, "lvs151"), host(lab, "client")
 		dirs := []*topo.Host{lvs151, host(lab, "lvs152")}
 		rs := spec.Services[0].RealServers
@@ -97,8 +97,8 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		expectPersistentSplit(res, first)
 
 		By("2. systemctl stop keepalived on lvs151: lvs152 holds the VIP and serves")
-		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalivedLate+keepalived.StopGrace, func() {
-			Expect(keepalived.Stop(lvs151)).To(Succeed())
+		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalivedLate+keepalived.StopGrace, func() error {
+			return keepalived.Stop(lvs151)
 		})
 		record("seed 000 step 2", "lvs152 held the VIP alone %s after the stop command; formula: its skew (256-%d)/256 = %s",
 			took.Round(time.Millisecond), backup.Priority, skew(backup.Priority).Round(time.Millisecond))

@@ -91,18 +91,6 @@ func expectWithin(took, formula, low, high time.Duration, what string) {
 	Expect(took).To(BeNumerically("<=", formula+high), "%s: %s is above its formula %s plus %s", what, took, formula, high)
 }
 
-// member is the VRRP member entry of node in the lab's first instance.
-func member(spec *topo.Spec, node string) *topo.Member {
-	GinkgoHelper()
-	for _, m := range spec.VRRP[0].Members {
-		if m.Node == node {
-			return m
-		}
-	}
-	Fail("no VRRP member " + node)
-	return nil
-}
-
 // startKeepalived starts keepalived on the lab's directors (where it is
 // not already running) and stops it first thing at cleanup, before the
 // lab is torn down.
@@ -148,28 +136,13 @@ func waitMaster(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration)
 }
 
 // takeover does action and returns how long after its start node held
-// vip alone, waiting (at most limit) alongside the action: a graceful
-// stop returns only once keepalived has exited, which under load is well
-// after the backup took over, so a wait begun after it would count the
-// exit too.
-func takeover(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration, action func()) time.Duration {
+// vip alone (keepalived.Watch without a client), waiting at most limit.
+func takeover(lab *topo.Lab, vip netip.Addr, node string, limit time.Duration, action func() error) time.Duration {
 	GinkgoHelper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	type waited struct {
-		took time.Duration
-		err  error
-	}
-	done := make(chan waited, 1)
-	start := time.Now()
-	go func() {
-		_, err := keepalived.WaitMaster(ctx, lab, vip, node)
-		done <- waited{time.Since(start), err}
-	}()
-	action()
-	w := <-done
-	Expect(w.err).NotTo(HaveOccurred())
-	return w.took
+	fo, err := keepalived.Watch(context.Background(), lab, keepalived.Graceful,
+		keepalived.WatchOptions{VIP: vip, NewMaster: node, Alone: true, Limit: limit}, action)
+	Expect(err).NotTo(HaveOccurred())
+	return fo.Takeover
 }
 
 // realServers is the service's real servers in a director's table, RIP →
@@ -181,15 +154,8 @@ func realServers(h *topo.Host, vip netip.AddrPort) map[string]int {
 
 // realServersIn is realServers from a table read.
 func realServersIn(t *director.Table, vip netip.AddrPort) map[string]int {
-	for _, e := range t.Services {
-		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
-			continue
-		}
-		out := map[string]int{}
-		for _, d := range e.Destinations {
-			out[d.Address.String()] = d.Weight
-		}
-		return out
+	if e := t.ServiceAt(vip); e != nil {
+		return e.Weights()
 	}
 	return nil
 }
@@ -204,124 +170,26 @@ const actionLimit = time.Minute
 // Requests take some 10–50 ms in the TCG guest.
 const switchoverTimeout = 250 * time.Millisecond
 
-// switchover is what a client saw while the VIP changed hands.
-type switchover struct {
-	// Takeover is from the action to the new master holding the VIP
-	// alone (polled every 10 ms).
-	Takeover time.Duration
-	// Gap is from the action to the client's first answer after its
-	// first failed request since the action: when the service was back.
-	// Zero when no request failed. (Requests the old master answered
-	// while the action was under way do not count as the service back.)
-	Gap time.Duration
-	// Down is from the action to the last answer before that first
-	// failure: when the service was lost (negative: before the action).
-	Down time.Duration
-	// Failed counts the requests that failed from the first failure to
-	// the answer that ends the gap.
-	Failed int
-	// Later counts failures that began more than a second after the
-	// takeover, when the switchover was over: not part of its gap (after
-	// a crash both directors answer ARP for the VIP, so a connection's
-	// packets may change director halfway).
-	Later  int
-	Result *client.Result
-}
-
-// client says what the client saw, relative to the action.
-func (sw switchover) client() string {
-	later := ""
-	if sw.Later > 0 {
-		later = fmt.Sprintf("; %d later requests failed on their own", sw.Later)
-	}
-	if sw.Failed == 0 {
-		return "the client missed no answer in the switchover" + later
-	}
-	return fmt.Sprintf("the client's answers stopped %s after the action and came back %s after it (%d requests failed)%s",
-		sw.Down.Round(time.Millisecond), sw.Gap.Round(time.Millisecond), sw.Failed, later)
-}
-
-// watchSwitchover runs a client loop from the node c against target (a
+// watchFailover runs a client loop from the node c against target (a
 // request every 20 ms, each bounded by switchoverTimeout, so that a lost
 // SYN costs a quarter of a second, not a retransmission), does action
-// after a second, and measures when newMaster holds the VIP and when the
-// client's answers stop and come back.
-func watchSwitchover(lab *topo.Lab, c *topo.Host, target netip.AddrPort, newMaster string, action func()) switchover {
-	GinkgoHelper()
-	return watchTakeover(c, target, newMaster, func(ctx context.Context) (time.Duration, error) {
-		return keepalived.WaitMaster(ctx, lab, target.Addr(), newMaster)
-	}, action)
-}
-
-// watchTakeover is watchSwitchover with its own wait for the new master
-// (after a crash the dead master keeps the VIP: the new one holds it
-// too, not alone).
-func watchTakeover(c *topo.Host, target netip.AddrPort, newMaster string, wait func(context.Context) (time.Duration, error), action func()) switchover {
+// after a second, and returns what keepalived.Watch saw: when newMaster
+// held the VIP (alone unless kind leaves the dead master holding it too)
+// and the client's gap.
+func watchFailover(lab *topo.Lab, kind keepalived.Kind, c *topo.Host, target netip.AddrPort, newMaster string, action func() error) *keepalived.Failover {
 	GinkgoHelper()
 	const run = 10 * time.Second
-	type ran struct {
-		res *client.Result
-		err error
-	}
-	done := make(chan ran, 1)
-	t0 := time.Now()
-	go func() {
-		defer GinkgoRecover()
-		res, err := client.Run(context.Background(), c, client.Options{
-			Target: target, Requests: client.MaxRequests, Deadline: run,
-			Interval: 20 * time.Millisecond, Timeout: switchoverTimeout,
-		})
-		done <- ran{res, err}
-	}()
-	time.Sleep(time.Second)
-
-	// The wait for the new master outlasts the client: the action itself
-	// (a keepalived start that waits for its virtual services) has taken
-	// most of run in a loaded guest, and the takeover comes after it.
-	ctx, cancel := context.WithTimeout(context.Background(), run+actionLimit)
-	defer cancel()
-	took := make(chan time.Duration, 1)
-	go func() {
-		defer GinkgoRecover()
-		d, err := wait(ctx)
-		if err != nil {
-			d = -1
-		}
-		took <- d
-	}()
-	at := time.Since(t0)
-	action()
-
-	var sw switchover
-	Eventually(took).WithTimeout(run + actionLimit + 5*time.Second).Should(Receive(&sw.Takeover))
-	Expect(sw.Takeover).To(BeNumerically(">=", 0), "%s never held %s alone", newMaster, target.Addr())
-	var r ran
-	Eventually(done).WithTimeout(run + 10*time.Second).Should(Receive(&r))
-	Expect(r.err).NotTo(HaveOccurred())
-	sw.Result = r.res
-	Expect(slices.ContainsFunc(r.res.Timeline, func(e client.Event) bool { return e.At < at && e.Err == "" })).
-		To(BeTrue(), "no success before the action: %v", r.res.Errors)
-	over := at + sw.Takeover + time.Second
-	lastOK, failing, back := time.Duration(0), false, false
-	for _, e := range r.res.Timeline {
-		switch {
-		case back || (!failing && e.Err != "" && e.At > over):
-			if e.Err != "" {
-				sw.Later++
-			}
-		case e.Err == "" && failing:
-			sw.Gap, back = e.At+e.Latency-at, true
-		case e.Err == "":
-			lastOK = e.At + e.Latency
-		case e.At >= at:
-			if !failing {
-				failing, sw.Down = true, lastOK-at
-			}
-			sw.Failed++
-		}
-	}
-	Expect(!failing || back).To(BeTrue(), "no success after the client's first failure since the action: %v", r.res.Errors)
-	return sw
+	fo, err := keepalived.Watch(context.Background(), lab, kind, keepalived.WatchOptions{
+		VIP: target.Addr(), NewMaster: newMaster, Alone: kind.Alone(),
+		Client: c, Target: target, Lead: time.Second, Run: run - time.Second, Timeout: switchoverTimeout,
+		// The wait for the new master outlasts the client: the action
+		// itself (a keepalived start that waits for its virtual
+		// services) has taken most of run in a loaded guest, and the
+		// takeover comes after it.
+		Limit: run + actionLimit,
+	}, action)
+	Expect(err).NotTo(HaveOccurred())
+	return fo
 }
 
 // ensureMaster waits, at most limit, for node to hold vip alone, first
@@ -342,8 +210,8 @@ func ensureMaster(lab *topo.Lab, vip netip.Addr, node string, limit time.Duratio
 // the client's neighbour entry for the VIP on its MAC; then it runs the
 // client across action (which takes lvs01 down without a goodbye) while
 // capturing the VRRP segment, until lvs02 holds the VIP (the dead master
-// may keep it too).
-func crashTakeover(lab *topo.Lab, cli *topo.Host, target netip.AddrPort, limit time.Duration, action func()) (switchover, []captures.Advert, []captures.GARP) {
+// may keep it too), and reads the failover's adverts and gratuitous ARPs.
+func crashTakeover(lab *topo.Lab, kind keepalived.Kind, cli *topo.Host, target netip.AddrPort, limit time.Duration, action func() error) (*keepalived.Failover, []captures.Advert) {
 	GinkgoHelper()
 	vip := target.Addr()
 	ensureMaster(lab, vip, "lvs01", limit)
@@ -354,11 +222,20 @@ func crashTakeover(lab *topo.Lab, cli *topo.Host, target netip.AddrPort, limit t
 	Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
 		Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before lvs01 goes")
 	w := watchVRRP(lab, "client", "eth0")
-	sw := watchTakeover(cli, target, "lvs02", func(ctx context.Context) (time.Duration, error) {
-		return keepalived.WaitHolds(ctx, lab, vip, "lvs02")
-	}, action)
+	fo := watchFailover(lab, kind, cli, target, "lvs02", action)
 	adverts, garps := w.stop()
-	return sw, adverts, garps
+	setWire(fo, lab.Spec, adverts, garps, "lvs01", "lvs02")
+	return fo, adverts
+}
+
+// setWire reads the failover's adverts and gratuitous ARPs from a
+// capture of the VRRP segment (keepalived.WireOf): from the old to the
+// new MASTER, on the lab's first VRRP instance's interface and VIP.
+func setWire(fo *keepalived.Failover, spec *topo.Spec, adverts []captures.Advert, garps []captures.GARP, old, new string) {
+	GinkgoHelper()
+	v := spec.VRRP[0]
+	Expect(fo.SetWire(adverts, garps, addressOf(spec, old, v.Interface), addressOf(spec, new, v.Interface),
+		v.VIPs[0].Addr(), topo.MAC(new, v.Interface))).To(Succeed())
 }
 
 // waitRealServers polls both directors until the service's real servers
@@ -448,7 +325,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		lvs01, lvs02 = host(lab, "lvs01"), host(lab, "lvs02")
 		dirs = []*topo.Host{lvs01, lvs02}
 		advert = spec.VRRP[0].AdvertInt
-		master, backup = member(spec, "lvs01"), member(spec, "lvs02")
+		master, backup = spec.VRRP[0].Master(), spec.VRRP[0].Backup()
 		rip01 = spec.Services[0].RealServers[0].RIP.String()
 		rip02 = spec.Services[0].RealServers[1].RIP.String()
 		cli = host(lab, "client")
@@ -484,43 +361,35 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), FlakeAttempts(2), func() {
 			ensureMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
 			w := watchVRRP(lab, "client", "eth0")
-			var stopped time.Time
-			sw := watchSwitchover(lab, cli, target, "lvs02", func() {
+			fo := watchFailover(lab, keepalived.Graceful, cli, target, "lvs02", func() error {
 				By("systemctl stop keepalived on lvs01")
-				stopped = time.Now()
-				Expect(keepalived.Stop(lvs01)).To(Succeed())
+				return keepalived.Stop(lvs01)
 			})
 			adverts, garps := w.stop()
 			w.expectTsharkAgrees(adverts, garps)
 
 			By("the capture holds lvs01's priority-0 advert, then lvs02's first advert about its skew later")
-			var zero []time.Time
-			for _, a := range advertsFrom(adverts, addressOf(spec, "lvs01", "eth0")) {
-				if a.Priority == 0 && !a.Time.Before(stopped) {
-					zero = append(zero, a.Time)
-				}
-			}
-			Expect(zero).NotTo(BeEmpty(), "no priority-0 advert from lvs01 after SIGTERM in %d adverts", len(adverts))
-			first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), zero[0])
-			Expect(ok).To(BeTrue(), "lvs02 sent no advert after lvs01's priority 0")
-			record("graceful failover on the wire",
-				"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
-				zero[0].Sub(stopped).Round(time.Millisecond), first.Priority, first.Time.Sub(zero[0]).Round(time.Millisecond),
-				backup.Priority, skew(backup.Priority).Round(time.Millisecond))
-			expectWithin(first.Time.Sub(zero[0]), skew(backup.Priority), captureJitter, keepalivedLate,
-				"lvs02's first advert after lvs01's priority-0 advert")
-			formula := skew(backup.Priority)
+			setWire(fo, spec, adverts, garps, "lvs01", "lvs02")
+			Expect(fo.Wire.Resign.IsZero()).To(BeFalse(), "no priority-0 advert from lvs01 after SIGTERM in %d adverts", len(adverts))
+			formula := keepalived.Graceful.Formula(advert, backup)
 			// The skew counts from lvs01's priority-0 advert, not from the
 			// signal: how long keepalived takes to send it is no part of
 			// the formula (under load it has taken over a second).
-			said := zero[0].Sub(stopped)
+			said := fo.Wire.Resign.Sub(fo.At)
+			record("graceful failover on the wire",
+				"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
+				said.Round(time.Millisecond), fo.Wire.FirstPriority, fo.Wire.Took().Round(time.Millisecond),
+				backup.Priority, formula.Round(time.Millisecond))
+			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate,
+				"lvs02's first advert after lvs01's priority-0 advert")
 			record("graceful failover",
-				"VIP on lvs02 %s after SIGTERM, %s after lvs01's priority-0 advert; %s; formula: backup skew (256-%d)/256 = %s from that advert",
-				sw.Takeover.Round(time.Millisecond), (sw.Takeover - said).Round(time.Millisecond), sw.client(), backup.Priority, formula.Round(time.Millisecond))
-			recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", stopped, "lvs02", sw))
+				"VIP on lvs02 %s after SIGTERM, %s after lvs01's priority-0 advert; %s (answers back %s after that advert); formula: %s = %s",
+				fo.Takeover.Round(time.Millisecond), (fo.Takeover - said).Round(time.Millisecond), fo.Outage,
+				fo.BackFromAnchor().Round(time.Millisecond), keepalived.Graceful.Explain(), formula.Round(time.Millisecond))
+			recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", fo))
 			Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
-			Expect(sw.Takeover-said).To(BeNumerically("<", formula+keepalivedLate), "the VIP on lvs02, from lvs01's priority-0 advert")
-			Expect(sw.Gap-said).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s of lvs01's priority-0 advert")
+			Expect(fo.Takeover-said).To(BeNumerically("<", formula+keepalivedLate), "the VIP on lvs02, from lvs01's priority-0 advert")
+			Expect(fo.BackFromAnchor()).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s of lvs01's priority-0 advert")
 
 			By("lvs02 alone holds the VIP; lvs01 has neither VIP nor virtual servers")
 			Expect(masterHoldsVIP(lab, vip, "lvs02")).To(Succeed())
@@ -535,21 +404,22 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 		It("gives the VIP back to lvs01 when its keepalived starts again (preemption)", Label("failover"), func() {
 			var startTook time.Duration
-			sw := watchSwitchover(lab, cli, target, "lvs01", func() {
+			fo := watchFailover(lab, keepalived.Preempt, cli, target, "lvs01", func() error {
 				By("systemctl start keepalived on lvs01")
 				t := time.Now()
-				Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
+				err := keepalived.StartNode(lab, lvs01)
 				startTook = time.Since(t)
+				return err
 			})
-			formula := masterDown(advert, master.Priority)
+			formula := keepalived.Preempt.Formula(advert, master)
 			record("preemption",
-				"VIP on lvs01 %s after the start command (keepalived up in %s); %s; formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 = %s",
-				sw.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), sw.client(), advert, master.Priority, formula.Round(time.Millisecond))
+				"VIP on lvs01 %s after the start command (keepalived up in %s); %s; formula: lvs01's Master_Down_Interval 3×%d + (256-%d)/256 + preempt_delay %d = %s",
+				fo.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond), fo.Outage, advert, master.Priority, master.PreemptDelay, formula.Round(time.Millisecond))
 			// lvs01 starts as a backup and preempts when its down timer,
 			// started with keepalived, runs out: at the earliest the
 			// formula from the command's start, at the latest from its end.
-			Expect(sw.Takeover).To(BeNumerically(">=", formula-pollEarly), "lvs01 preempted before its Master_Down_Interval from the start command")
-			Expect(sw.Takeover-startTook).To(BeNumerically("<=", formula+keepalivedLate), "lvs01 preempted later than its Master_Down_Interval after keepalived was up")
+			Expect(fo.Takeover).To(BeNumerically(">=", formula-pollEarly), "lvs01 preempted before its Master_Down_Interval from the start command")
+			Expect(fo.Takeover-startTook).To(BeNumerically("<=", formula+keepalivedLate), "lvs01 preempted later than its Master_Down_Interval after keepalived was up")
 
 			By("lvs01 alone holds the VIP, with its virtual server back")
 			Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
@@ -613,11 +483,9 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 
 		It("moves the VIP to the BACKUP Master_Down_Interval after the MASTER's last advert when its keepalived crashes (SIGKILL)", Label("failover"), func() {
 			By("lvs01 is MASTER")
-			var killed time.Time
-			sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
+			fo, adverts := crashTakeover(lab, keepalived.Crash, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() error {
 				By("pkill -9 keepalived on lvs01")
-				killed = time.Now()
-				Expect(keepalived.Kill(lvs01)).To(Succeed())
+				return keepalived.Kill(lvs01)
 			})
 
 			By("no priority-0 advert: SIGKILL sends nothing (the negative control of the graceful stop's)")
@@ -628,25 +496,21 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			}
 
 			By("lvs02's first advert comes Master_Down_Interval after lvs01's last one")
-			last := from01[len(from01)-1]
-			first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), last.Time)
-			Expect(ok).To(BeTrue(), "lvs02 never advertised after lvs01's last advert")
-			took := first.Time.Sub(last.Time)
-			formula := masterDown(advert, backup.Priority)
+			formula := keepalived.Crash.Formula(advert, backup)
 			record("crash failover",
 				"lvs01's last advert %s before SIGKILL; lvs02's first advert %s after it (VIP on lvs02 %s after the kill); %s; formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s",
-				killed.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
-				sw.client(), advert, backup.Priority, formula.Round(time.Millisecond))
-			recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", killed, "lvs02", sw))
-			expectWithin(took, formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
-			Expect(sw.Failed).To(BeZero(), "a crash of keepalived alone costs the client nothing: lvs01's kernel keeps the VIP and its table; %s", sw.client())
+				fo.At.Sub(fo.Wire.Last).Round(time.Millisecond), fo.Wire.Took().Round(time.Millisecond), fo.Takeover.Round(time.Millisecond),
+				fo.Outage, advert, backup.Priority, formula.Round(time.Millisecond))
+			recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", fo))
+			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
+			Expect(fo.Failed).To(BeZero(), "a crash of keepalived alone costs the client nothing: lvs01's kernel keeps the VIP and its table; %s", fo.Outage)
 
 			By("lvs02 sent gratuitous ARPs for the VIP from its MAC; the client's neighbour entry now holds that MAC")
 			mac02 := topo.MAC("lvs02", "eth0")
-			g := garpsFor(garps, vip, mac02, last.Time)
-			Expect(g).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s in %d GARPs", vip, mac02, len(garps))
+			g := fo.Wire.GARPs
+			Expect(g).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s after lvs01's last advert", vip, mac02)
 			record("crash failover GARP", "%d gratuitous ARPs for %s at %s, the first %s after lvs02's first advert (keepalived: 5 at once, 5 more after 5 s)",
-				len(g), vip, mac02, g[0].Time.Sub(first.Time).Round(time.Millisecond))
+				len(g), vip, mac02, g[0].Time.Sub(fo.Wire.First).Round(time.Millisecond))
 			Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(2 * time.Second).Should(Equal(mac02.String()))
 
 			By("the dead node keeps the VIP and its virtual server (nothing removed them)")
@@ -673,43 +537,36 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		// or of keepalived's timers moves it by more than that.
 		It("moves the VIP to the BACKUP when the MASTER's host goes dark (keepalived killed, links down), and the client waits Master_Down_Interval, where a crash of keepalived alone cost it nothing", Label("failover"), FlakeAttempts(2), func() {
 			By("lvs01 comes back as after a reboot and is MASTER again (preemption)")
-			var off time.Time
-			sw, adverts, garps := crashTakeover(lab, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() {
+			fo, adverts := crashTakeover(lab, keepalived.Power, cli, target, masterDown(advert, master.Priority)+10*time.Second, func() error {
 				// The links first: killing keepalived takes a while, and
 				// requests would go on being answered meanwhile.
 				By("lvs01 loses power: ip link set eth0 down, pkill -9 keepalived")
-				off = time.Now()
-				Expect(lvs01.SetLinks(false)).To(Succeed())
+				if err := lvs01.SetLinks(false); err != nil {
+					return err
+				}
 				DeferCleanup(lvs01.SetLinks, true) // for a failed spec's second attempt
-				Expect(keepalived.Kill(lvs01)).To(Succeed())
+				return keepalived.Kill(lvs01)
 			})
-			recordMasters("host crash", lab, adverts, failoverChart("lvs01 goes dark", off, "lvs02", sw))
+			recordMasters("host crash", lab, adverts, failoverChart("lvs01 goes dark", fo))
 
 			// lvs02's down timer starts at the last advert it heard from
 			// lvs01, up to advert_int before the cut: the capture on the
 			// client's link (the same bridge) saw that advert too.
 			By("lvs02's first advert comes Master_Down_Interval after lvs01's last one before the cut")
-			from01 := advertsFrom(adverts, addressOf(spec, "lvs01", "eth0"))
-			Expect(from01).NotTo(BeEmpty(), "no advert from lvs01 in %d adverts", len(adverts))
-			last := from01[len(from01)-1]
-			first, ok := firstAfter(advertsFrom(adverts, addressOf(spec, "lvs02", "eth0")), last.Time)
-			Expect(ok).To(BeTrue(), "lvs02 never advertised after lvs01's last advert")
-			took := first.Time.Sub(last.Time)
-			back := off.Add(sw.Gap).Sub(last.Time)
-			formula := masterDown(advert, backup.Priority)
+			formula := keepalived.Power.Formula(advert, backup)
 			record("host crash",
 				"lvs01's last advert %s before the power cut; lvs02's first advert %s after it; VIP on lvs02 %s after the cut; %s (answers back %s after lvs01's last advert); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s from lvs01's last advert, then lvs02's gratuitous ARP",
-				off.Sub(last.Time).Round(time.Millisecond), took.Round(time.Millisecond), sw.Takeover.Round(time.Millisecond),
-				sw.client(), back.Round(time.Millisecond), advert, backup.Priority, formula.Round(time.Millisecond))
-			expectWithin(took, formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
+				fo.At.Sub(fo.Wire.Last).Round(time.Millisecond), fo.Wire.Took().Round(time.Millisecond), fo.Takeover.Round(time.Millisecond),
+				fo.Outage, fo.BackFromAnchor().Round(time.Millisecond), advert, backup.Priority, formula.Round(time.Millisecond))
+			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
 
 			By("the client waited for the takeover: nothing answered the VIP in between")
-			Expect(sw.Failed).To(BeNumerically(">", 0))
-			expectWithin(back, formula, captureJitter, keepalivedLate+clientProbe, "the client's answers back, from lvs01's last advert")
+			Expect(fo.Failed).To(BeNumerically(">", 0))
+			expectWithin(fo.BackFromAnchor(), formula, captureJitter, keepalivedLate+clientProbe, "the client's answers back, from lvs01's last advert")
 
 			By("lvs02's gratuitous ARPs moved the client's neighbour entry for the VIP to lvs02's MAC")
 			mac02 := topo.MAC("lvs02", "eth0")
-			Expect(garpsFor(garps, vip, mac02, off)).NotTo(BeEmpty())
+			Expect(fo.Wire.GARPs).NotTo(BeEmpty(), "no gratuitous ARP for %s from %s after lvs01's last advert", vip, mac02)
 			Expect(neighbourMAC(cli, vip)).To(Equal(mac02.String()))
 
 			By("power back: lvs01's links up, keepalived started; it preempts")

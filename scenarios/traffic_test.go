@@ -38,13 +38,9 @@ func holdOne(cl *topo.Host, vip netip.AddrPort, svc *topo.Service) (*heldConn, *
 	By("holding a keep-alive connection")
 	hc, err := hold(cl, vip)
 	Expect(err).NotTo(HaveOccurred())
-	for _, r := range svc.RealServers {
-		if r.Node == hc.Server {
-			return hc, r
-		}
-	}
-	Fail(hc.Server + " answered, and it is no real server of " + svc.Name)
-	return nil, nil
+	rs := svc.RealServer(hc.Server)
+	Expect(rs).NotTo(BeNil(), "%s answered, and it is no real server of %s", hc.Server, svc.Name)
+	return hc, rs
 }
 
 // eightSources gives the client eight more addresses, 192.168.10.11-18,
@@ -248,13 +244,7 @@ var _ = Describe("Persistence (seed 000 -p 5, seed 002)", Label("persistence"), 
 
 		By("the template (client port 0) is in the connection table")
 		tmpl := func() []director.Conn {
-			var out []director.Conn
-			for _, c := range snapshot(lvs).Conns {
-				if c.Template() && c.Client.Addr() == clientAddr {
-					out = append(out, c)
-				}
-			}
-			return out
+			return snapshot(lvs).ConnsWhere(func(c director.Conn) bool { return c.Template() && c.Client.Addr() == clientAddr })
 		}
 		Expect(tmpl()).To(HaveLen(1))
 

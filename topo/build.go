@@ -244,8 +244,7 @@ func (l *Lab) buildHost(nl *netlink.Handle, sw netns.NsHandle, h *Host) error {
 			return fmt.Errorf("add veth %s: %w", ifc.Name, err)
 		}
 		for _, p := range ifc.Addresses {
-			addr := &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
-			if err := nl.AddrAdd(veth, addr); err != nil {
+			if err := nl.AddrAdd(veth, NetlinkAddr(p)); err != nil {
 				return fmt.Errorf("add address %s to %s: %w", p, ifc.Name, err)
 			}
 		}
@@ -279,8 +278,7 @@ func (l *Lab) plug(sw *netlink.Handle, h *Host, bridges map[string]int) error {
 // Equivalent to: `ip route add TO via VIA` and `ip route add default via GW`.
 func addRoutes(add func(*netlink.Route) error, n *Node) error {
 	for _, r := range n.Routes {
-		dst := &net.IPNet{IP: r.To.Addr().AsSlice(), Mask: net.CIDRMask(r.To.Bits(), r.To.Addr().BitLen())}
-		if err := add(&netlink.Route{Dst: dst, Gw: r.Via.AsSlice()}); err != nil {
+		if err := add(&netlink.Route{Dst: IPNet(r.To), Gw: r.Via.AsSlice()}); err != nil {
 			return fmt.Errorf("add route %s via %s: %w", r.To, r.Via, err)
 		}
 	}

@@ -133,12 +133,12 @@ func setInt(s *Spec, path string, f *int, def int) {
 // director, for TUN (and when no segment is shared) its primary address.
 // Invalid when the node is unknown or has no address; Validate says why.
 func (s *Spec) deriveRIP(svc *Service, rs *RealServer) netip.Addr {
-	n := s.node(rs.Node)
+	n := s.Node(rs.Node)
 	if n == nil {
 		return netip.Addr{}
 	}
 	if svc.Forward != ForwardTUN && len(svc.Directors) > 0 {
-		if dir := s.node(svc.Directors[0]); dir != nil {
+		if dir := s.Node(svc.Directors[0]); dir != nil {
 			if ifc, _ := sharedSegment(n, dir); ifc != nil && len(ifc.Addresses) > 0 {
 				return ifc.Addresses[0].Addr()
 			}
@@ -171,16 +171,6 @@ func sharedSegment(a, b *Node) (ai, bi *Interface) {
 		}
 	}
 	return nil, nil
-}
-
-// node finds a node by name (the first, if the name is used twice).
-func (s *Spec) node(name string) *Node {
-	for _, n := range s.Nodes {
-		if n != nil && n.Name == name {
-			return n
-		}
-	}
-	return nil
 }
 
 // segment finds a segment by name.

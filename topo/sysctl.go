@@ -88,18 +88,7 @@ func (h *Host) WriteSysctls(settings []Sysctl) error {
 // servedBy reports whether node is one of the service's backends: a
 // real server or the sorry server.
 func (svc *Service) servedBy(node string) bool {
-	return svc.hasRealServer(node) || (svc.SorryServer != nil && svc.SorryServer.Node == node)
-}
-
-// hasRealServer reports whether node is one of the service's real
-// servers (not its sorry server).
-func (svc *Service) hasRealServer(node string) bool {
-	for _, rs := range svc.RealServers {
-		if rs.Node == node {
-			return true
-		}
-	}
-	return false
+	return svc.RealServer(node) != nil || (svc.SorryServer != nil && svc.SorryServer.Node == node)
 }
 
 func contains(list []string, s string) bool {

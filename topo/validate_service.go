@@ -184,7 +184,7 @@ func (v *validator) directors(svc *Service, base string) []*Node {
 	var dirs []*Node
 	for i, name := range svc.Directors {
 		p := index(join(base, "directors"), i)
-		n := v.s.node(name)
+		n := v.s.Node(name)
 		switch {
 		case n == nil:
 			v.add(p, "unknown node %q", name)
@@ -229,7 +229,7 @@ func (v *validator) realServers(svc *Service, base string, dirs []*Node) {
 // it; nil when there is none to check further.
 func (v *validator) backendNode(rs *RealServer, rb string) *Node {
 	np := join(rb, "node")
-	n := v.s.node(rs.Node)
+	n := v.s.Node(rs.Node)
 	switch {
 	case rs.Node == "":
 		v.add(np, "a real server names its node")
@@ -282,7 +282,7 @@ func (v *validator) sorryServer(svc *Service, base string, dirs []*Node) {
 	if n == nil {
 		return
 	}
-	if svc.hasRealServer(ss.Node) {
+	if svc.RealServer(ss.Node) != nil {
 		v.add(join(sb, "node"), "%s is already a real server of service %s (line %d); a sorry server stands in for them all", ss.Node, svc.Name, v.s.Line(join(join(base, "realservers"), ss.Node)))
 	}
 	v.backendPath(svc, ss, n, sb, dirs)

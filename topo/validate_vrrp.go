@@ -169,7 +169,7 @@ func (v *validator) members(x *VRRP, base string) {
 			v.add(join(mb, "preempt_delay"), "preempt_delay needs state BACKUP (keepalived ignores it on a MASTER)")
 		}
 		np := join(mb, "node")
-		n := v.s.node(m.Node)
+		n := v.s.Node(m.Node)
 		switch {
 		case m.Node == "":
 			v.add(np, "a member names its node")
@@ -185,18 +185,18 @@ func (v *validator) members(x *VRRP, base string) {
 		if x.Interface == "" {
 			continue
 		}
-		i := slices.IndexFunc(n.Interfaces, func(ifc *Interface) bool { return ifc != nil && ifc.Name == x.Interface })
-		if i < 0 {
+		ifc := n.Interface(x.Interface)
+		if ifc == nil {
 			v.add(np, "node %s has no interface %s", m.Node, x.Interface)
 			continue
 		}
-		if x.Unicast && len(n.Interfaces[i].Addresses) == 0 {
+		if x.Unicast && len(ifc.Addresses) == 0 {
 			v.add(np, "node %s has no address on %s to send unicast adverts from", m.Node, x.Interface)
 		}
-		if x.SyncDaemon != "" && !slices.ContainsFunc(n.Interfaces, func(ifc *Interface) bool { return ifc != nil && ifc.Name == x.SyncDaemon }) {
+		if x.SyncDaemon != "" && n.Interface(x.SyncDaemon) == nil {
 			v.add(join(base, "sync_daemon"), "node %s has no interface %s for the sync daemon", m.Node, x.SyncDaemon)
 		}
-		switch seg := n.Interfaces[i].Segment; {
+		switch seg := ifc.Segment; {
 		case segment == "":
 			segment, segOwner = seg, m.Node
 		case seg != segment:

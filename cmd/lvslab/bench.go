@@ -1,32 +1,31 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/internal/bench"
 	"github.com/lvslab/lvslab/topo"
 	"github.com/lvslab/lvslab/vm"
 )
 
+// clientFile is the lab --client measures when given no file.
+const clientFile = "labs/dr.yaml"
+
+// benchFlags are the bench command's flags.
+type benchFlags struct {
+	runs, guestRuns              int
+	baseline                     string
+	guest                        bool
+	settle, duration             time.Duration
+	throughput, client, failover bool
+}
+
 func newBenchCmd() *cobra.Command {
-	var runs int
-	var baseline string
-	var guest bool
-	var guestRuns int
-	var settle time.Duration
-	var throughput bool
-	var duration time.Duration
-	var clientBench bool
+	var f benchFlags
 	cmd := &cobra.Command{
 		Use:   "bench [FILE...]",
 		Short: "Measure how fast labs go up and down",
@@ -52,178 +51,125 @@ a lab's network only (default labs/dr.yaml), starts the backend on one
 real server and measures requests/s to its RIP from the client node with
 lvslab's client and with wrk, alternating, --runs times (default 5) for
 --duration each (default 2s), and prints each run, the medians and
-ours/wrk.`,
+ours/wrk.
+
+With --failover (needs IPVS), it stands up labs/dr-keepalived.yaml's
+keepalived pair (or FILE's) and fails its MASTER over --runs times
+(default 5) each gracefully (SIGTERM), by crash (SIGKILL) and by a power
+cut (links down, then SIGKILL), with a client asking the VIP every 20 ms,
+and prints the median and worst gap (the client's last answer before the
+failover to its first after, director/keepalived.Failover) and takeover
+(the action to the backup holding the VIP) next to the formula.`,
 		Example: `  lvslab bench labs/*.yaml
   lvslab bench --runs 20 --baseline labs/dr.yaml labs/dr.yaml
   lvslab vm -- lvslab bench --throughput --duration 5s
-  lvslab bench --client --runs 5`,
+  lvslab bench --client --runs 5
+  lvslab vm -- lvslab bench --failover --runs 20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if clientBench {
-				file := clientFile
-				if len(args) > 0 {
-					file = args[0]
-				}
-				opts := clientOptions(runs, cmd.Flags().Changed("runs"), duration, cmd.Flags().Changed("duration"))
-				return benchClient(cmd.Context(), cmd.OutOrStdout(), file, opts)
-			}
-			if throughput {
-				return benchThroughput(cmd.Context(), cmd.OutOrStdout(), args, duration)
-			}
-			if runs < 1 {
-				return fmt.Errorf("bench: --runs must be at least 1")
-			}
-			if len(args) == 0 {
-				var err error
-				if args, err = filepath.Glob("labs/*.yaml"); err != nil {
-					return err
-				}
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%-28s %12s %12s   (median of %d)\n", "lab", "up", "down", runs)
-			for _, file := range args {
-				spec, err := topo.Load(file)
-				if err != nil {
-					return err
-				}
-				if baseline != "" && filepath.Clean(file) == filepath.Clean(baseline) {
-					if err := benchAgainstScript(cmd.Context(), w, file, spec, runs, settle); err != nil {
-						return err
-					}
-					continue
-				}
-				up, down, err := benchBuild(cmd.Context(), spec, runs, settle)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file), median(up), median(down))
-			}
-			if guest {
-				if guestRuns < 1 {
-					return fmt.Errorf("bench: --vm-runs must be at least 1")
-				}
-				return benchGuest(cmd.Context(), w, guestRuns)
-			}
-			return nil
+			return runBench(cmd, args, f)
 		},
 	}
-	cmd.Flags().IntVar(&runs, "runs", 10, "how many times to build each lab")
-	cmd.Flags().StringVar(&baseline, "baseline", "labs/dr.yaml", "lab file to compare with its ip(8) script")
-	cmd.Flags().BoolVar(&guest, "vm", false, "also time guest boots, restored and afresh (needs make deps)")
-	cmd.Flags().IntVar(&guestRuns, "vm-runs", 5, "with --vm: how many guest boots of each kind")
-	cmd.Flags().DurationVar(&settle, "settle", 250*time.Millisecond, "pause before each run")
-	cmd.Flags().BoolVar(&throughput, "throughput", false, "measure requests/s through each lab's VIP, ours vs wrk (needs IPVS)")
-	cmd.Flags().DurationVar(&duration, "duration", 3*time.Second, "with --throughput or --client: how long each measurement runs")
-	cmd.Flags().BoolVar(&clientBench, "client", false, "measure lvslab's client against wrk to a real server's RIP, natively (no IPVS needed)")
-	hookFailover(cmd) // --failover: bench_failover.go
+	fl := cmd.Flags()
+	fl.IntVar(&f.runs, "runs", 10, "how many times to build each lab (with --client, --failover: runs of each)")
+	fl.StringVar(&f.baseline, "baseline", "labs/dr.yaml", "lab file to compare with its ip(8) script")
+	fl.BoolVar(&f.guest, "vm", false, "also time guest boots, restored and afresh (needs make deps)")
+	fl.IntVar(&f.guestRuns, "vm-runs", 5, "with --vm: how many guest boots of each kind")
+	fl.DurationVar(&f.settle, "settle", 250*time.Millisecond, "pause before each run")
+	fl.BoolVar(&f.throughput, "throughput", false, "measure requests/s through each lab's VIP, ours vs wrk (needs IPVS)")
+	fl.DurationVar(&f.duration, "duration", 3*time.Second, "with --throughput or --client: how long each measurement runs")
+	fl.BoolVar(&f.client, "client", false, "measure lvslab's client against wrk to a real server's RIP, natively (no IPVS needed)")
+	fl.BoolVar(&f.failover, "failover", false,
+		"measure the client-visible gap of keepalived failovers on labs/dr-keepalived.yaml, RUNS each of graceful (SIGTERM), crash (SIGKILL) and power (links cut, then SIGKILL) (default 5; needs IPVS)")
 	return cmd
 }
 
-const benchLab = "bench-1"
-
-// benchAgainstScript alternates lvslab's build with the equivalent ip(8)
-// script, run by run, and prints both and their ratio.
-func benchAgainstScript(ctx context.Context, w io.Writer, file string, spec *topo.Spec, runs int, settle time.Duration) error {
-	var ups, downs, shUps, shDowns []time.Duration
-	for range runs {
-		up, down, err := benchBuild(ctx, spec, 1, settle)
+// runBench runs the benchmark the flags choose and prints its result
+// (what was measured, also when it then failed).
+func runBench(cmd *cobra.Command, args []string, f benchFlags) error {
+	ctx, w := cmd.Context(), cmd.OutOrStdout()
+	changed := cmd.Flags().Changed
+	switch {
+	case f.client:
+		spec, err := topo.Load(firstOr(args, clientFile))
 		if err != nil {
 			return err
 		}
-		shUp, shDown, err := benchScript(ctx, spec, 1, settle)
+		var opts bench.ClientOptions
+		if changed("runs") {
+			opts.Runs = f.runs
+		}
+		if changed("duration") {
+			opts.Duration = f.duration
+		}
+		res, err := bench.Client(ctx, spec, opts)
+		if res != nil && len(res.Runs) > 0 {
+			res.Write(w, firstOr(args, clientFile))
+		}
+		return err
+	case f.throughput:
+		if err := needIPVS("--throughput"); err != nil {
+			return err
+		}
+		res, err := bench.Throughput(ctx, args, f.duration)
+		if res != nil {
+			res.Write(w)
+		}
+		return err
+	case f.failover:
+		if err := needIPVS("--failover"); err != nil {
+			return err
+		}
+		spec, err := topo.Load(firstOr(args, bench.FailoverFile))
 		if err != nil {
 			return err
 		}
-		ups, downs = append(ups, up...), append(downs, down...)
-		shUps, shDowns = append(shUps, shUp...), append(shDowns, shDown...)
-	}
-	fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file), median(ups), median(downs))
-	fmt.Fprintf(w, "%-28s %12s %12s\n", filepath.Base(file)+" as ip(8) script", median(shUps), median(shDowns))
-	fmt.Fprintf(w, "%-28s %11.3fx %11.3fx   (target up <= 0.1x)\n", "ratio lvslab/script",
-		median(ups).Seconds()/median(shUps).Seconds(), median(downs).Seconds()/median(shDowns).Seconds())
-	return nil
-}
-
-func benchBuild(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (ups, downs []time.Duration, err error) {
-	for range runs {
-		time.Sleep(settle)
-		start := time.Now()
-		if _, err := topo.Build(ctx, spec, topo.BuildOptions{Name: benchLab, Owner: os.Getpid()}); err != nil {
-			return nil, nil, err
+		var opts bench.FailoverOptions
+		if changed("runs") {
+			opts.Runs = f.runs
 		}
-		ups = append(ups, time.Since(start))
-		start = time.Now()
-		if err := topo.Destroy(benchLab); err != nil {
-			return nil, nil, err
+		res, err := bench.Failover(ctx, spec, opts)
+		if res != nil {
+			res.Write(w)
 		}
-		downs = append(downs, time.Since(start))
-	}
-	return ups, downs, nil
-}
-
-func benchScript(ctx context.Context, spec *topo.Spec, runs int, settle time.Duration) (ups, downs []time.Duration, err error) {
-	const name = "bench-sh"
-	upScript, downScript := topo.ShellScript(spec, name), topo.ShellTeardown(spec, name)
-	for range runs {
-		time.Sleep(settle)
-		d, err := runShell(ctx, upScript)
-		if err != nil {
-			_, _ = runShell(ctx, downScript)
-			return nil, nil, err
-		}
-		ups = append(ups, d)
-		if d, err = runShell(ctx, downScript); err != nil {
-			return nil, nil, err
-		}
-		downs = append(downs, d)
-	}
-	return ups, downs, nil
-}
-
-func runShell(ctx context.Context, script string) (time.Duration, error) {
-	c := exec.CommandContext(ctx, "sh", "-e")
-	c.Stdin = strings.NewReader(script)
-	start := time.Now()
-	out, err := c.CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("run ip script: %w: %s", err, out)
-	}
-	return time.Since(start), nil
-}
-
-// guestBootTarget is what issue 13 asks of a guest's boot-to-command
-// under TCG.
-const guestBootTarget = 4 * time.Second
-
-// benchGuest times `lvslab vm -- true` runs: restored from the guest's
-// snapshot (what every run but a configuration's first does) and booted
-// afresh (the first run), interleaved, and prints the medians.
-func benchGuest(ctx context.Context, w io.Writer, runs int) error {
-	// The first run saves the snapshot if there is none yet.
-	if _, err := vm.BootTime(ctx, vm.Options{}); errors.Is(err, vm.ErrNotProvisioned) {
-		fmt.Fprintf(w, "guest boot-to-command: not measured (%v)\n", err)
-		return nil
-	} else if err != nil {
 		return err
 	}
-	var restored, cold []time.Duration
-	for range runs {
-		d, err := vm.BootTime(ctx, vm.Options{})
-		if err != nil {
+	if len(args) == 0 {
+		var err error
+		if args, err = filepath.Glob("labs/*.yaml"); err != nil {
 			return err
 		}
-		restored = append(restored, d)
-		if d, err = vm.BootTime(ctx, vm.Options{NoSnapshot: true}); err != nil {
-			return err
-		}
-		cold = append(cold, d)
 	}
-	fmt.Fprintf(w, "guest boot-to-command (true), median of %d: %s with snapshots (target <= %s), %s booted afresh\n",
-		runs, median(restored).Round(time.Millisecond), guestBootTarget, median(cold).Round(time.Millisecond))
+	res, err := bench.Builds(ctx, args, bench.BuildOptions{Runs: f.runs, Settle: f.settle, Baseline: f.baseline})
+	if res != nil {
+		res.Write(w)
+	}
+	if err != nil || !f.guest {
+		return err
+	}
+	g, err := bench.GuestBoots(ctx, f.guestRuns)
+	if g != nil {
+		g.Write(w)
+	}
+	return err
+}
+
+// needIPVS fails, saying how to run flag in the guest, where this kernel
+// has no IPVS.
+func needIPVS(flag string) error {
+	need, err := vm.NeedsVM()
+	if err != nil {
+		return err
+	}
+	if need {
+		return fmt.Errorf("bench %s: this kernel has no IPVS; run it in the guest kernel: lvslab vm -- lvslab bench %s", flag, flag)
+	}
 	return nil
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2].Round(10 * time.Microsecond)
+// firstOr is the first argument, or def when there is none.
+func firstOr(args []string, def string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return def
 }

@@ -171,11 +171,4 @@ func maskSize(n *net.IPNet) (int, int) {
 }
 
 // inLabFile tells whether the lab file names this interface of the node.
-func inLabFile(h *topo.Host, name string) bool {
-	for _, ifc := range h.Spec.Interfaces {
-		if ifc.Name == name {
-			return true
-		}
-	}
-	return false
-}
+func inLabFile(h *topo.Host, name string) bool { return h.Spec.Interface(name) != nil }

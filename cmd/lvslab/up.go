@@ -167,15 +167,9 @@ func newListCmd() *cobra.Command {
 // printTry suggests first commands for a lab that just came up.
 func printTry(w io.Writer, lab *topo.Lab) {
 	fmt.Fprintf(w, "try:\n  lvslab status %s\n", lab.Name)
-	client := ""
-	for _, n := range lab.Spec.Nodes {
-		if n.Role == topo.RoleClient {
-			client = n.Name
-			break
-		}
-	}
-	if client == "" {
-		client = lab.Spec.Nodes[0].Name
+	client := lab.Spec.Nodes[0].Name
+	if n := lab.Spec.FirstOf(topo.RoleClient); n != nil {
+		client = n.Name
 	}
 	for _, svc := range lab.Spec.Services {
 		if svc.FWMark == 0 && svc.Port != 0 {

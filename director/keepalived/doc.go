@@ -35,7 +35,8 @@
 // [VIPHolder] lists the directors that hold a VIP right now (their
 // address lists, read over netlink); [WaitMaster] waits until exactly one
 // named director does, [WaitHolds] until a named director is among them
-// (after a crash the dead master keeps the VIP), [WaitInstance] until one
+// (after a crash the dead master keeps the VIP), [WaitHolders] until the
+// holders are a given set, [WaitInstance] until one
 // of the members [ExpectedMasters] names holds all of an instance's VIPs.
 // [States] gives each VRRP
 // instance's state (MASTER, BACKUP, FAULT, STOPPED) and effective
@@ -45,8 +46,24 @@
 //
 // # Timers
 //
-// [Skew] and [MasterDownInterval] are VRRP's formulas; [SettleBound] is
-// how long an instance takes to have its MASTER after keepalived starts,
-// [CheckBound] how long a health-checked real server takes to be in the
-// table. They bound the waits of `lvslab up` (internal/labup.WaitReady).
+// [Skew], [MasterDownInterval] and [PreemptDelay] are VRRP's formulas;
+// [SettleBound] is how long an instance takes to have its MASTER after
+// keepalived starts, [CheckBound] how long a health-checked real server
+// takes to be in the table (they bound the waits of `lvslab up`,
+// internal/labup.WaitReady), and [RemovalTimeout], [RemovalRefused] and
+// [Readd] how long a checker takes to drop a failed one and to put it back.
+//
+// # Failover
+//
+// [Watch] is the one failover watcher: it does an action that moves the
+// VIP ([Graceful] stop, [Crash], [Power] cut, [Preempt]ion by a restarted
+// MASTER) while polling who holds the VIP and, optionally, running a
+// client against the service, and returns a [Failover]: the takeover
+// time, the VIP's holders, and the client's [Outage] with its gap (the
+// one definition of the gap is on [Failover]). [Failover.SetWire] adds
+// what a capture of the VRRP segment saw ([WireOf]: the old MASTER's
+// priority-0 or last advert, the new one's first advert and gratuitous
+// ARPs), so the times can be held to [Kind.Formula] from the event the
+// formula counts from. The scenarios, `lvslab bench --failover` and
+// `lvslab verify` all measure failovers with it.
 package keepalived

@@ -113,6 +113,14 @@ func WaitHolds(ctx context.Context, lab *topo.Lab, vip netip.Addr, node string) 
 	})
 }
 
+// WaitHolders waits until the directors holding vip are exactly want
+// (sorted; none for nobody, two for a split brain), and returns when it
+// saw that, measured from the call.
+func WaitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, want []string) (time.Duration, error) {
+	what := fmt.Sprintf("%s to be held by %v", vip, want)
+	return waitHolders(ctx, lab, vip, what, func(holders []string) bool { return slices.Equal(holders, want) })
+}
+
 // waitHolders polls who holds vip until done says so, or ctx ends.
 func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string, done func([]string) bool) (time.Duration, error) {
 	start := time.Now()
@@ -121,19 +129,30 @@ func waitHolders(ctx context.Context, lab *topo.Lab, vip netip.Addr, what string
 		return 0, err
 	}
 	defer w.Close()
+	_, at, err := w.poll(ctx, vip, what, done)
+	if err != nil {
+		return 0, err
+	}
+	return at.Sub(start), nil
+}
+
+// poll reads who holds vip every pollInterval until done says so, and
+// returns the holders and when it read them; it fails when ctx ends
+// first, naming who held vip last.
+func (w *holderWatch) poll(ctx context.Context, vip netip.Addr, what string, done func([]string) bool) ([]string, time.Time, error) {
 	for {
 		holders, err := w.holders(vip)
 		if err != nil {
-			return 0, err
+			return nil, time.Time{}, err
 		}
 		if done(holders) {
-			return time.Since(start), nil
+			return holders, time.Now(), nil
 		}
 		t := time.NewTimer(pollInterval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return 0, fmt.Errorf("wait for %s: %w (held by %v)", what, ctx.Err(), holders)
+			return nil, time.Time{}, fmt.Errorf("wait for %s: %w (held by %v)", what, ctx.Err(), holders)
 		case <-t.C:
 		}
 	}

@@ -17,21 +17,17 @@ import (
 // programs the IPVS table (from its virtual_server blocks) and places the
 // VRRP VIPs.
 func Manages(spec *topo.Spec, node string) bool {
-	for _, n := range spec.Nodes {
-		if n != nil && n.Name == node {
-			if n.Role != topo.RoleDirector {
-				return false
-			}
-			if n.Keepalived != "" {
-				return true
-			}
+	if n := spec.Node(node); n != nil {
+		if n.Role != topo.RoleDirector {
+			return false
+		}
+		if n.Keepalived != "" {
+			return true
 		}
 	}
 	for _, v := range spec.VRRP {
-		for _, m := range v.Members {
-			if m != nil && m.Node == node {
-				return true
-			}
+		if v.Member(node) != nil {
+			return true
 		}
 	}
 	return false
@@ -54,7 +50,7 @@ func Manages(spec *topo.Spec, node string) bool {
 //	virtual_server  per service the node directs, each real server with
 //	                the service's check (TCP_CHECK, HTTP_GET, MISC_CHECK)
 func Render(spec *topo.Spec, node string) (string, error) {
-	n := findNode(spec, node)
+	n := spec.Node(node)
 	if n == nil {
 		return "", fmt.Errorf("render keepalived.conf: lab %s has no node %q", spec.Name, node)
 	}
@@ -81,11 +77,9 @@ func Render(spec *topo.Spec, node string) (string, error) {
 		renderScript(w, sc)
 	}
 	for _, v := range spec.VRRP {
-		for _, m := range v.Members {
-			if m != nil && m.Node == node {
-				w.blank()
-				renderVRRP(w, spec, v, m)
-			}
+		if m := v.Member(node); m != nil {
+			w.blank()
+			renderVRRP(w, spec, v, m)
 		}
 	}
 	for _, svc := range spec.Services {
@@ -123,7 +117,7 @@ func renderGlobal(w *writer, spec *topo.Spec, node string) {
 	w.line(1, "vrrp_garp_master_delay 5")
 	w.line(1, "vrrp_garp_master_repeat 5")
 	for _, v := range spec.VRRP {
-		if v.SyncDaemon != "" && member(v, node) != nil {
+		if v.SyncDaemon != "" && v.Member(node) != nil {
 			// The kernel's master sync daemon while the instance is
 			// MASTER, its backup daemon otherwise.
 			w.line(1, "lvs_sync_daemon %s %s", v.SyncDaemon, v.Name)
@@ -133,23 +127,13 @@ func renderGlobal(w *writer, spec *topo.Spec, node string) {
 	w.close(0)
 }
 
-// member is node's entry in the instance v, or nil.
-func member(v *topo.VRRP, node string) *topo.Member {
-	for _, m := range v.Members {
-		if m != nil && m.Node == node {
-			return m
-		}
-	}
-	return nil
-}
-
 // trackedScripts are the vrrp_scripts that an instance node is a member
 // of tracks, in the lab file's order.
 func trackedScripts(spec *topo.Spec, node string) []*topo.VRRPScript {
 	var out []*topo.VRRPScript
 	for _, sc := range spec.VRRPScripts {
 		for _, v := range spec.VRRP {
-			if member(v, node) != nil && slices.Contains(v.TrackScripts, sc.Name) {
+			if v.Member(node) != nil && slices.Contains(v.TrackScripts, sc.Name) {
 				out = append(out, sc)
 				break
 			}
@@ -171,18 +155,6 @@ func renderScript(w *writer, sc *topo.VRRPScript) {
 	w.line(1, "fall %d", sc.Fall)
 	w.line(1, "rise %d", sc.Rise)
 	w.close(0)
-}
-
-// addressOn is node's first address on its interface iface, or "".
-func addressOn(spec *topo.Spec, node, iface string) string {
-	if n := findNode(spec, node); n != nil {
-		for _, ifc := range n.Interfaces {
-			if ifc.Name == iface && len(ifc.Addresses) > 0 {
-				return ifc.Addresses[0].Addr().String()
-			}
-		}
-	}
-	return ""
 }
 
 func renderVRRP(w *writer, spec *topo.Spec, v *topo.VRRP, m *topo.Member) {
@@ -208,11 +180,11 @@ func renderVRRP(w *writer, spec *topo.Spec, v *topo.VRRP, m *topo.Member) {
 		w.close(1)
 	}
 	if v.Unicast {
-		w.line(1, "unicast_src_ip %s", addressOn(spec, m.Node, v.Interface))
+		w.line(1, "unicast_src_ip %s", spec.AddressOn(m.Node, v.Interface))
 		w.open(1, "unicast_peer")
 		for _, o := range v.Members {
 			if o != m {
-				w.line(2, "%s", addressOn(spec, o.Node, v.Interface))
+				w.line(2, "%s", spec.AddressOn(o.Node, v.Interface))
 			}
 		}
 		w.close(1)
@@ -354,15 +326,6 @@ func checkPort(svc *topo.Service, rs *topo.RealServer) uint16 {
 		return svc.Ports[0]
 	}
 	return 0
-}
-
-func findNode(spec *topo.Spec, name string) *topo.Node {
-	for _, n := range spec.Nodes {
-		if n != nil && n.Name == name {
-			return n
-		}
-	}
-	return nil
 }
 
 // writer builds a keepalived.conf with four-space indentation.

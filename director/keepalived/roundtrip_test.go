@@ -50,7 +50,7 @@ func specFacts(spec *topo.Spec, node string) []string {
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	add("global router_id %s", node)
 	for _, v := range spec.VRRP {
-		if v.SyncDaemon != "" && member(v, node) != nil {
+		if v.SyncDaemon != "" && v.Member(node) != nil {
 			add("global lvs_sync_daemon %s %s", v.SyncDaemon, v.Name)
 			break
 		}
@@ -60,7 +60,7 @@ func specFacts(spec *topo.Spec, node string) []string {
 			sc.Name, sc.Script, secs(sc.Interval), secs(sc.Timeout), sc.Weight, sc.Rise, sc.Fall)
 	}
 	for _, v := range spec.VRRP {
-		m := member(v, node)
+		m := v.Member(node)
 		if m == nil {
 			continue
 		}
@@ -82,10 +82,10 @@ func specFacts(spec *topo.Spec, node string) []string {
 			var peers []string
 			for _, o := range v.Members {
 				if o != m {
-					peers = append(peers, addressOn(spec, o.Node, v.Interface))
+					peers = append(peers, spec.AddressOn(o.Node, v.Interface).String())
 				}
 			}
-			add("%s unicast src=%s peers=%s", p, addressOn(spec, node, v.Interface), strings.Join(peers, ","))
+			add("%s unicast src=%s peers=%s", p, spec.AddressOn(node, v.Interface), strings.Join(peers, ","))
 		}
 		for _, s := range v.TrackScripts {
 			add("%s track_script=%s weight=0", p, s)

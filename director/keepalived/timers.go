@@ -24,7 +24,8 @@ func MasterDownInterval(advertInt, priority int) time.Duration {
 const ownerPriority = 255
 
 // ExpectedMasters names the members of the instance v that may end up
-// MASTER once every member has started and VRRP has settled, best first.
+// MASTER once every member has started and VRRP has settled, best first
+// (topo.VRRP.Ranked's order; its first is topo.VRRP.Master).
 //
 // A member stays MASTER while no member of higher priority preempts it:
 // a backup without nopreempt takes over from a lower-priority master
@@ -39,14 +40,7 @@ const ownerPriority = 255
 // alone. Tracked scripts that change priorities at run time are not
 // considered.
 func ExpectedMasters(v *topo.VRRP) []string {
-	members := slices.Clone(v.Members)
-	// Best first: higher priority, then the lab file's state MASTER.
-	slices.SortStableFunc(members, func(a, b *topo.Member) int {
-		if a.Priority != b.Priority {
-			return b.Priority - a.Priority
-		}
-		return boolRank(b.State == StateMaster) - boolRank(a.State == StateMaster)
-	})
+	members := v.Ranked() // best first
 	if len(members) > 0 && members[0].Priority == ownerPriority {
 		return []string{members[0].Node}
 	}
@@ -66,13 +60,6 @@ func ExpectedMasters(v *topo.VRRP) []string {
 	return out
 }
 
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // SettleBound is how long after its members' keepalived started the
 // instance v has its MASTER by VRRP's formulas: the longest
 // Master_Down_Interval among the members that may win (ExpectedMasters),
@@ -90,9 +77,7 @@ func SettleBound(v *topo.VRRP) time.Duration {
 		if slices.Contains(expected, m.Node) {
 			mdi = max(mdi, MasterDownInterval(advert, m.Priority))
 		}
-		if !m.NoPreempt {
-			delay = max(delay, time.Duration(m.PreemptDelay)*time.Second)
-		}
+		delay = max(delay, PreemptDelay(m))
 	}
 	return mdi + delay
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -135,7 +136,7 @@ func Client(ctx context.Context, spec *topo.Spec, opts ClientOptions) (res *Clie
 	if err != nil {
 		return nil, fmt.Errorf("bench client on %s: %w", spec.Name, err)
 	}
-	cl := firstNode(spec, topo.RoleClient)
+	cl := spec.FirstOf(topo.RoleClient)
 	if cl == nil {
 		return nil, fmt.Errorf("bench client on %s: no client node", spec.Name)
 	}
@@ -219,11 +220,28 @@ func WarmUp(ctx context.Context, h *topo.Host, addr netip.AddrPort) error {
 	return nil
 }
 
-func firstNode(spec *topo.Spec, role topo.Role) *topo.Node {
-	for _, n := range spec.Nodes {
-		if n.Role == role {
-			return n
+// Write prints each run and the medians against ClientTarget; lab names
+// the lab file measured.
+func (r *ClientResult) Write(w io.Writer, lab string) {
+	fmt.Fprintf(w, "client vs wrk, native (no IPVS, this host's kernel): %s %s -> RIP %s %s, new connection per request, %s each\n",
+		lab, r.Client, r.RealServer, r.Target, r.Duration)
+	fmt.Fprintf(w, "%-4s %-5s %12s %12s %9s %14s %14s\n", "run", "first", "ours req/s", "wrk req/s", "ours/wrk", "ours CPU/req", "wrk CPU/req")
+	for i, run := range r.Runs {
+		first := "ours"
+		if run.WrkFirst {
+			first = "wrk"
 		}
+		fmt.Fprintf(w, "%-4d %-5s %12s %12s %9.2f %14s %14s", i+1, first, run.Ours, run.Wrk, run.Ratio(),
+			run.Ours.CPUPerRequest().Round(time.Microsecond), run.Wrk.CPUPerRequest().Round(time.Microsecond))
+		if run.Ours.Failed > 0 || run.Wrk.Failed > 0 {
+			fmt.Fprintf(w, "   (failed: ours %d %v, wrk %d)", run.Ours.Failed, run.Ours.Kinds, run.Wrk.Failed)
+		}
+		fmt.Fprintln(w)
 	}
-	return nil
+	ours, wrk, ratio := r.Median()
+	verdict := "ok"
+	if !r.OK() {
+		verdict = "BELOW TARGET"
+	}
+	fmt.Fprintf(w, "%-10s %12.0f %12.0f %9.2f   (target >= %.1f): %s\n", "median", ours, wrk, ratio, ClientTarget, verdict)
 }

@@ -14,9 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os/exec"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +22,7 @@ import (
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/internal/arping"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -94,29 +92,25 @@ func serviceVIP(spec *topo.Spec) netip.AddrPort {
 	return netip.AddrPortFrom(svc.VIP, svc.Port)
 }
 
-// node finds a node of a loaded lab file.
+// node is a node of a loaded lab file; the spec fails if it has none.
 func node(spec *topo.Spec, name string) *topo.Node {
 	GinkgoHelper()
-	for _, n := range spec.Nodes {
-		if n.Name == name {
-			return n
-		}
-	}
-	Fail("no node " + name + " in " + spec.Name)
-	return nil
+	n := spec.Node(name)
+	Expect(n).NotTo(BeNil(), "no node %s in %s", name, spec.Name)
+	return n
 }
 
 // addAddresses gives a node's first interface secondary addresses (more
 // client source addresses).
 func addAddresses(spec *topo.Spec, name string, prefixes ...string) []netip.Addr {
 	GinkgoHelper()
-	ifc := node(spec, name).Interfaces[0]
+	var pfxs []netip.Prefix
 	var addrs []netip.Addr
 	for _, p := range prefixes {
-		pfx := netip.MustParsePrefix(p)
-		ifc.Addresses = append(ifc.Addresses, pfx)
-		addrs = append(addrs, pfx.Addr())
+		pfxs = append(pfxs, netip.MustParsePrefix(p))
+		addrs = append(addrs, pfxs[len(pfxs)-1].Addr())
 	}
+	Expect(spec.AddAddresses(name, pfxs...)).To(Succeed())
 	return addrs
 }
 
@@ -124,31 +118,16 @@ func addAddresses(spec *topo.Spec, name string, prefixes ...string) []netip.Addr
 // (same gateway) and makes it a real server of the first service.
 func addRealServer(spec *topo.Spec, like, name, addr string, weight int) {
 	GinkgoHelper()
-	model := node(spec, like)
 	pfx := netip.MustParsePrefix(addr)
-	spec.Nodes = append(spec.Nodes, &topo.Node{
-		Name:    name,
-		Role:    topo.RoleRealServer,
-		Gateway: model.Gateway,
-		Interfaces: []*topo.Interface{{
-			Name: model.Interfaces[0].Name, Segment: model.Interfaces[0].Segment,
-			Addresses: []netip.Prefix{pfx},
-		}},
-	})
-	svc := spec.Services[0]
-	svc.RealServers = append(svc.RealServers, &topo.RealServer{
-		Node: name, RIP: pfx.Addr(), Port: svc.Port, Weight: &weight,
-	})
+	_, err := spec.AddNodeLike(like, name, pfx)
+	Expect(err).NotTo(HaveOccurred())
+	spec.Services[0].AddRealServer(name, pfx.Addr(), weight)
 }
 
 // setWeights sets the first service's real-server weights, in file order.
 func setWeights(spec *topo.Spec, weights ...int) {
 	GinkgoHelper()
-	rss := spec.Services[0].RealServers
-	Expect(weights).To(HaveLen(len(rss)))
-	for i := range weights {
-		rss[i].Weight = &weights[i]
-	}
+	Expect(spec.Services[0].SetWeights(weights...)).To(Succeed())
 }
 
 // openDirector opens an IPVS handle on a director for the spec.
@@ -171,16 +150,10 @@ func snapshot(h *topo.Host) *director.Table {
 // destConns is a service's per-real-server connection totals
 // (ipvsadm -Ln --stats, Conns column), keyed by RIP.
 func destConns(t *director.Table, vip netip.AddrPort) map[string]uint32 {
-	out := map[string]uint32{}
-	for _, e := range t.Services {
-		if e.Service.Address.String() != vip.Addr().String() || e.Service.Port != vip.Port() {
-			continue
-		}
-		for _, d := range e.Destinations {
-			out[d.Address.String()] = d.Stats.Connections
-		}
+	if e := t.ServiceAt(vip); e != nil {
+		return e.Connections()
 	}
-	return out
+	return map[string]uint32{}
 }
 
 // heldConn is an HTTP keep-alive connection a spec keeps open, so that
@@ -240,29 +213,14 @@ func (hc *heldConn) Ask() (string, error) {
 	return strings.TrimSpace(server), nil
 }
 
-var arpReply = regexp.MustCompile(`reply from \S+ \[([0-9A-Fa-f:]{17})\]`)
-
-// arpAnswers sends ARP requests for ip from the node h's interface and
-// returns the MAC addresses that answered, sorted, lower-case.
-// Equivalent to: `ip netns exec NS arping -b -c 3 -w 3 -I IF IP`.
+// arpAnswers is who answers ARP for ip on the node h's interface: the
+// MAC addresses, sorted, lower-case (arping.Probe).
 func arpAnswers(h *topo.Host, iface string, ip netip.Addr) []string {
 	GinkgoHelper()
-	_, err := exec.LookPath("arping")
-	Expect(err).NotTo(HaveOccurred(), "the ARP specs need arping (Debian iputils-arping)")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// -b keeps broadcasting, so every host that answers is heard on each
-	// probe, not only the first one to answer. Exit status 1 only means
-	// "no reply", which the caller judges.
-	out, _ := h.Command(ctx, "arping", "-b", "-c", "3", "-w", "3", "-I", iface, ip.String()).CombinedOutput()
-	var macs []string
-	for _, m := range arpReply.FindAllStringSubmatch(string(out), -1) {
-		mac := strings.ToLower(m[1])
-		if !slices.Contains(macs, mac) {
-			macs = append(macs, mac)
-		}
-	}
-	slices.Sort(macs)
+	macs, out, err := arping.Probe(ctx, h, iface, ip)
+	Expect(err).NotTo(HaveOccurred(), "the ARP specs need arping (Debian iputils-arping)")
 	fmt.Fprintf(GinkgoWriter, "arping %s from %s:\n%s", ip, h.Name(), out)
 	return macs
 }

@@ -7,7 +7,6 @@ package scenarios_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -72,16 +71,13 @@ func (w *vrrpWatch) expectTsharkAgrees(adverts []captures.Advert, garps []captur
 	record("tshark oracle", "%d adverts and %d gratuitous ARPs, decoded alike by tshark and by us", len(adverts), len(garps))
 }
 
-// addressOf is a node's first address on its interface iface.
+// addressOf is a node's first address on its interface iface (where it
+// sends its adverts from); the spec fails if it has none.
 func addressOf(spec *topo.Spec, name, iface string) netip.Addr {
 	GinkgoHelper()
-	for _, ifc := range node(spec, name).Interfaces {
-		if ifc.Name == iface {
-			return ifc.Addresses[0].Addr()
-		}
-	}
-	Fail("no interface " + iface + " on " + name)
-	return netip.Addr{}
+	a := spec.AddressOn(name, iface)
+	Expect(a.IsValid()).To(BeTrue(), "no address on %s of %s in %s", iface, name, spec.Name)
+	return a
 }
 
 // advertsFrom are the adverts src sent, in capture order.
@@ -90,27 +86,6 @@ func advertsFrom(adverts []captures.Advert, src netip.Addr) []captures.Advert {
 	for _, a := range adverts {
 		if a.SrcIP == src {
 			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// firstAfter is the first advert at or after t, ok false when none.
-func firstAfter(adverts []captures.Advert, t time.Time) (captures.Advert, bool) {
-	for _, a := range adverts {
-		if !a.Time.Before(t) {
-			return a, true
-		}
-	}
-	return captures.Advert{}, false
-}
-
-// garpsFor are the gratuitous ARPs announcing ip at mac, at or after t.
-func garpsFor(garps []captures.GARP, ip netip.Addr, mac net.HardwareAddr, t time.Time) []captures.GARP {
-	var out []captures.GARP
-	for _, g := range garps {
-		if g.IP == ip && g.MAC.String() == mac.String() && !g.Time.Before(t) {
-			out = append(out, g)
 		}
 	}
 	return out
@@ -162,57 +137,36 @@ func holdersFor(lab *topo.Lab, vip netip.Addr, want []string, d time.Duration) {
 	}).WithTimeout(d).WithPolling(100 * time.Millisecond).Should(Equal(want))
 }
 
-// waitHolders waits, at most limit, until the VIP's holders are want,
-// and returns how long that took.
+// waitHolders waits, at most limit, until the VIP's holders are want
+// (keepalived.WaitHolders), and returns how long that took.
 func waitHolders(lab *topo.Lab, vip netip.Addr, want []string, limit time.Duration) time.Duration {
 	GinkgoHelper()
-	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	for {
-		h, err := keepalived.VIPHolder(lab, vip)
-		Expect(err).NotTo(HaveOccurred())
-		if slices.Equal(h, want) {
-			return time.Since(start)
-		}
-		select {
-		case <-ctx.Done():
-			Fail("VIP " + vip.String() + " held by " + join(h) + ", want " + join(want) + " after " + limit.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-func join(l []string) string {
-	if len(l) == 0 {
-		return "nobody"
-	}
-	out := l[0]
-	for _, s := range l[1:] {
-		out += " and " + s
-	}
-	return out
+	took, err := keepalived.WaitHolders(ctx, lab, vip, want)
+	Expect(err).NotTo(HaveOccurred())
+	return took
 }
 
 // chart is what a "who is MASTER" chart shows besides the spans: the
 // action at 0, the new master (its VIP span starts at Takeover; "" for
-// none), the client's gap (from Down to Gap after the action; Gap 0 for
+// none), the client's gap (from Down to Back after the action; Back 0 for
 // none) and other moments.
 type chart struct {
-	Action    string
-	At        time.Time
-	NewMaster string
-	Takeover  time.Duration
-	Down, Gap time.Duration
-	Moments   []reports.AbsEvent
+	Action     string
+	At         time.Time
+	NewMaster  string
+	Takeover   time.Duration
+	Down, Back time.Duration
+	Moments    []reports.AbsEvent
 }
 
-// failoverChart is the chart of a switchover the client watched.
-func failoverChart(action string, at time.Time, newMaster string, sw switchover) chart {
-	c := chart{Action: action, At: at, NewMaster: newMaster, Takeover: sw.Takeover}
-	if sw.Failed > 0 {
-		c.Down, c.Gap = sw.Down, sw.Gap
-		c.Moments = []reports.AbsEvent{{At: at.Add(sw.Gap), Label: "the client's answers are back"}}
+// failoverChart is the chart of a failover the client watched.
+func failoverChart(action string, fo *keepalived.Failover) chart {
+	c := chart{Action: action, At: fo.At, NewMaster: fo.NewMaster, Takeover: fo.Takeover}
+	if fo.Failed > 0 {
+		c.Down, c.Back = fo.Down, fo.Back
+		c.Moments = []reports.AbsEvent{{At: fo.At.Add(fo.Back), Label: "the client's answers are back"}}
 	}
 	return c
 }
@@ -228,7 +182,7 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 	v := lab.Spec.VRRP[0]
 	at := c.At
 	// The chart spans the capture, and at least 2 s either side.
-	start, end := at.Add(-2*time.Second), at.Add(c.Gap+2*time.Second)
+	start, end := at.Add(-2*time.Second), at.Add(c.Back+2*time.Second)
 	if n := len(adverts); n > 0 {
 		start, end = minTime(start, adverts[0].Time), maxTime(end, adverts[n-1].Time)
 	}
@@ -277,8 +231,8 @@ func recordMasters(name string, lab *topo.Lab, adverts []captures.Advert, c char
 	}
 	slices.SortStableFunc(moments, func(a, b reports.AbsEvent) int { return a.At.Compare(b.At) })
 	var gapTo time.Time
-	if c.Gap > 0 {
-		gapTo = at.Add(c.Gap)
+	if c.Back > 0 {
+		gapTo = at.Add(c.Back)
 	}
 	AddReportEntry(name, reports.MastersFrom(name+": who is MASTER", at, lanes, moments, at.Add(c.Down), gapTo))
 }
