@@ -3,10 +3,10 @@ package verify
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/captures"
+	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -15,8 +15,17 @@ import (
 // waits alongside: a limit on a wait, not a measured figure.
 const actionLimit = time.Minute
 
+// captureJitter is the low side of a time between two adverts on one
+// capture (the scenarios' slack of the same name): the capture may place
+// an advert a few ms later than the backup read it.
+const captureJitter = 100 * time.Millisecond
+
 // failover checks each VRRP instance of two members or more: a graceful
 // stop of its MASTER, its start again, and a crash of the MASTER then.
+// Each is watched by keepalived.Watch (who holds the VIP, and what a
+// client sending to a service on it saw) with the VRRP segment captured,
+// and held to keepalived's formula (Kind.Formula) from the event on the
+// wire it counts from.
 func (b *battery) failover(ctx context.Context) {
 	n := 0
 	for _, v := range b.lab.Spec.VRRP {
@@ -68,77 +77,132 @@ func members(v *topo.VRRP) []string {
 	return out
 }
 
-// priorities are the members' priorities, lowest and highest.
-func priorities(v *topo.VRRP, nodes []string) (lo, hi int) {
-	lo, hi = 256, 0
-	for _, n := range nodes {
-		if m := Member(v, n); m != nil {
-			lo, hi = min(lo, m.Priority), max(hi, m.Priority)
+// successor is the member of v that takes over when gone goes: the best
+// of keepalived.ExpectedMasters without it (with equal priorities any
+// of them may; the first is watched).
+func successor(v *topo.VRRP, gone string) *topo.Member {
+	next := keepalived.ExpectedMasters(Without(v, gone))
+	if len(next) == 0 {
+		return nil
+	}
+	return Member(v, next[0])
+}
+
+// watched is one failover as keepalived.Watch and the capture saw it.
+type watched struct {
+	fo   *keepalived.Failover
+	wire bool // fo.Wire was read from a capture
+	took time.Duration
+}
+
+// watch does action, which takes v's VIPs from old to new, under
+// keepalived.Watch, with a client sending to a service on v's first VIP
+// where there is one, and the VRRP segment captured where a client or
+// router is on it.
+func (b *battery) watch(ctx context.Context, v *topo.VRRP, kind keepalived.Kind, old, new string, action func() error) (*watched, error) {
+	vip := v.VIPs[0].Addr()
+	const run = 10 * time.Second
+	o := keepalived.WatchOptions{VIP: vip, NewMaster: new, Alone: kind.Alone(), Limit: run + actionLimit}
+	for _, svc := range b.lab.Spec.Services {
+		if t, ok := target(svc); ok && svc.VIP == vip && svc.Protocol != "udp" && protocol(b.lab.Spec, svc) == client.HTTP {
+			o.Client, o.Target, o.Lead, o.Run = b.client, t, time.Second, run-time.Second
+			break
 		}
 	}
-	return lo, hi
-}
-
-// waited is the outcome of a wait run alongside an action.
-type waited struct {
-	who  string
-	took time.Duration
-	err  error
-}
-
-// alongside starts wait, does action, and returns what the wait saw,
-// its time measured from the action's start, and how long the action
-// took.
-func alongside(ctx context.Context, limit time.Duration, wait func(context.Context) (string, error), action func() error) (waited, time.Duration, error) {
-	wctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	done := make(chan waited, 1)
-	start := time.Now()
-	go func() {
-		who, err := wait(wctx)
-		done <- waited{who, time.Since(start), err}
-	}()
-	err := action()
-	acted := time.Since(start)
-	if err != nil {
-		cancel()
-		<-done
-		return waited{}, acted, err
+	asker, iface := b.onSegmentOf(vip)
+	var cp *captures.Capture
+	if asker != nil {
+		var err error
+		cp, err = captures.Start(ctx, b.lab, []captures.Link{{Node: asker.Name(), Interface: iface}},
+			captures.Options{Dir: b.opts.CaptureDir, MaxDuration: 2 * actionLimit})
+		if err != nil {
+			return nil, err
+		}
 	}
-	return <-done, acted, nil
+	fo, err := keepalived.Watch(ctx, b.lab, kind, o, action)
+	w := &watched{fo: fo}
+	if cp != nil {
+		files, serr := cp.Stop()
+		if err == nil && serr == nil && len(files) == 1 {
+			adverts, aerr := captures.VRRPAdverts(files[0])
+			garps, gerr := captures.GARPs(files[0])
+			if aerr == nil && gerr == nil {
+				oldIP, newIP := b.lab.Spec.AddressOn(old, v.Interface), b.lab.Spec.AddressOn(new, v.Interface)
+				w.wire = fo.SetWire(adverts, garps, oldIP, newIP, vip, topo.MAC(new, v.Interface)) == nil
+			}
+		}
+	}
+	if err != nil {
+		return w, err
+	}
+	w.took = fo.Takeover
+	if w.wire {
+		w.took = fo.Wire.Took()
+	}
+	return w, nil
+}
+
+// figure says what a watched failover measured.
+func (w *watched) figure(old, new string) string {
+	fo := w.fo
+	s := fmt.Sprintf("%s held the VIP %s after the action", new, fo.Takeover.Round(time.Millisecond))
+	if w.wire {
+		from := "last advert"
+		if !fo.Wire.Resign.IsZero() {
+			from = "priority-0 advert"
+		}
+		s = fmt.Sprintf("%s's first advert %s after %s's %s; %s", new, fo.Wire.Took().Round(time.Millisecond), old, from, s)
+		if len(fo.Wire.GARPs) > 0 {
+			s += fmt.Sprintf("; %d gratuitous ARPs", len(fo.Wire.GARPs))
+		}
+	}
+	if fo.Result != nil {
+		s += "; " + fo.Outage.String()
+	}
+	return s
 }
 
 // graceful stops v's MASTER master with SIGTERM and holds the takeover
 // to the new MASTER's Skew_Time; it returns the new MASTER.
 func (b *battery) graceful(ctx context.Context, v *topo.VRRP, master string, r *Result) (string, error) {
-	next := keepalived.ExpectedMasters(Without(v, master))
-	lo, _ := priorities(v, next)
-	skew := keepalived.Skew(lo)
-	bound := skew + stopLate + keepalivedLate
-	r.Rule = fmt.Sprintf("systemctl stop keepalived (SIGTERM) on %s: its priority-0 advert makes %s MASTER after Skew_Time (256-%d)/256 = %s; within %s of the stop (+%s for the advert to leave, +%s keepalived late)",
-		master, strings.Join(next, " or "), lo, skew.Round(time.Millisecond), bound.Round(time.Millisecond), stopLate, keepalivedLate)
+	next := successor(v, master)
+	if next == nil {
+		return "", fmt.Errorf("no member of %s would take over from %s", v.Name, master)
+	}
+	formula := keepalived.Graceful.Formula(advertInt(v), next)
+	r.Rule = fmt.Sprintf("systemctl stop keepalived (SIGTERM) on %s: %s MASTER after Skew_Time (256-%d)/256 = %s from %s's priority-0 advert (-%s, +%s)",
+		master, next.Node, next.Priority, formula.Round(time.Millisecond), master, captureJitter, keepalivedLate)
 	h, err := b.lab.Host(master)
 	if err != nil {
 		return "", err
 	}
-	w, _, err := alongside(ctx, bound+actionLimit, func(ctx context.Context) (string, error) {
-		who, _, err := keepalived.WaitInstance(ctx, b.lab, v, next)
-		return who, err
-	}, func() error { return keepalived.Stop(h) })
+	w, err := b.watch(ctx, v, keepalived.Graceful, master, next.Node, func() error { return keepalived.Stop(h) })
 	if err != nil {
-		return "", err
-	}
-	if w.err != nil {
 		_, held, _ := keepalived.InstanceMaster(b.lab, v, nil)
 		r.Figure = heldFigure(v, held)
-		return "", fail(r, "after the graceful stop of %s no single expected MASTER took the VIPs: %s", master, heldFigure(v, held))
+		return "", fail(r, "after the graceful stop of %s, %s did not take the VIPs: %v", master, next.Node, err)
 	}
-	r.Figure = fmt.Sprintf("%s held %s alone %s after the stop", w.who, vipList(v), w.took.Round(time.Millisecond))
-	if w.took > bound {
-		return w.who, fail(r, "%s took over after %s, not within its Skew_Time: it did not take %s's priority-0 advert and waited Master_Down_Interval instead (adverts lost, or a different virtual_router_id or authentication)",
-			w.who, w.took.Round(time.Millisecond), master)
+	r.Figure = w.figure(master, next.Node)
+	if !w.wire {
+		r.Rule += "; no capture of the VRRP segment: held from the stop, +" + stopLate.String()
+		formula += stopLate
 	}
-	return w.who, nil
+	if err := within(r, w.took, formula, captureJitter, keepalivedLate, next.Node+" took over"); err != nil {
+		return next.Node, err
+	}
+	return next.Node, nil
+}
+
+// within holds took to [formula − low, formula + high].
+func within(r *Result, took, formula, low, high time.Duration, what string) error {
+	if took < formula-low {
+		return fail(r, "%s after %s, before its formula %s less %s", what, took.Round(time.Millisecond), formula.Round(time.Millisecond), low)
+	}
+	if took > formula+high {
+		return fail(r, "%s after %s, later than its formula %s plus %s: a backup that missed the adverts waits Master_Down_Interval instead (adverts lost, or another virtual_router_id or authentication)",
+			what, took.Round(time.Millisecond), formula.Round(time.Millisecond), high)
+	}
+	return nil
 }
 
 // comeBack starts master's keepalived again while next is MASTER: it
@@ -155,7 +219,6 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 	}
 	advert := time.Duration(advertInt(v)) * time.Second
 	mdi := keepalived.MasterDownInterval(advertInt(v), m.Priority)
-	start := func() error { return keepalived.StartNode(b.lab, h) }
 	if !Preempts(m, nm) {
 		why := "nopreempt"
 		if !m.NoPreempt {
@@ -163,7 +226,7 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 		}
 		hold := mdi + advert + time.Second
 		r.Rule = fmt.Sprintf("%s starts and does not preempt (%s): %s keeps the VIPs past %s's Master_Down_Interval %s", master, why, next, master, mdi.Round(time.Millisecond))
-		if err := start(); err != nil {
+		if err := keepalived.StartNode(b.lab, h); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(hold)
@@ -183,91 +246,60 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 		r.Figure = fmt.Sprintf("%s kept %s for %s after %s started", next, vipList(v), hold.Round(time.Millisecond), master)
 		return nil
 	}
-	delay := time.Duration(m.PreemptDelay) * time.Second
-	formula := mdi + delay
-	r.Rule = fmt.Sprintf("%s (priority %d) preempts %s (%d): MASTER again Master_Down_Interval 3×%d + (256-%d)/256 + preempt_delay %d s = %s after its keepalived starts (at least that less advert_int, at most plus the start's own time and %s late)",
-		master, m.Priority, next, nm.Priority, advertInt(v), m.Priority, m.PreemptDelay, formula.Round(time.Millisecond), keepalivedLate)
-	w, acted, err := alongside(ctx, formula+actionLimit, func(ctx context.Context) (string, error) {
-		who, _, err := keepalived.WaitInstance(ctx, b.lab, v, []string{master})
-		return who, err
-	}, start)
-	if err != nil {
+	formula := keepalived.Preempt.Formula(advertInt(v), m)
+	r.Rule = fmt.Sprintf("%s (priority %d) preempts %s (%d): MASTER again Master_Down_Interval 3×%d + (256-%d)/256 + preempt_delay %d s = %s after its keepalived starts: at least that from the start command (-%s), at most from its end (+%s)",
+		master, m.Priority, next, nm.Priority, advertInt(v), m.Priority, m.PreemptDelay, formula.Round(time.Millisecond), pollEarly, keepalivedLate)
+	var startTook time.Duration
+	w, err := b.watch(ctx, v, keepalived.Preempt, next, master, func() error {
+		t := time.Now()
+		err := keepalived.StartNode(b.lab, h)
+		startTook = time.Since(t)
 		return err
-	}
-	if w.err != nil {
+	})
+	if err != nil {
 		_, held, _ := keepalived.InstanceMaster(b.lab, v, nil)
 		r.Figure = heldFigure(v, held)
-		return fail(r, "%s did not take the VIPs back: %v", master, w.err)
+		return fail(r, "%s did not take the VIPs back: %v", master, err)
 	}
-	r.Figure = fmt.Sprintf("%s held %s alone again %s after its start command (which took %s)", master, vipList(v), w.took.Round(time.Millisecond), acted.Round(time.Millisecond))
-	if low := formula - advert - pollEarly; w.took < low {
-		return fail(r, "%s took the VIPs back after %s, before Master_Down_Interval + preempt_delay less advert_int = %s", master, w.took.Round(time.Millisecond), low.Round(time.Millisecond))
+	fo := w.fo
+	r.Figure = fmt.Sprintf("%s held the VIP alone again %s after its start command (which took %s)", master, fo.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond))
+	if fo.Result != nil {
+		r.Figure += "; " + fo.Outage.String()
 	}
-	if high := formula + acted + advert + keepalivedLate; w.took > high {
-		return fail(r, "%s took the VIPs back after %s, later than %s", master, w.took.Round(time.Millisecond), high.Round(time.Millisecond))
+	if fo.Takeover < formula-pollEarly {
+		return fail(r, "%s took the VIPs back %s after its start command, before Master_Down_Interval + preempt_delay %s", master, fo.Takeover.Round(time.Millisecond), formula.Round(time.Millisecond))
+	}
+	if fo.Takeover-startTook > formula+keepalivedLate {
+		return fail(r, "%s took the VIPs back %s after its keepalived was up, later than Master_Down_Interval + preempt_delay %s plus %s", master, (fo.Takeover - startTook).Round(time.Millisecond), formula.Round(time.Millisecond), keepalivedLate)
 	}
 	return nil
 }
 
 // crash kills v's MASTER master (SIGKILL: no advert, its VIPs stay in
-// its namespace) and holds the takeover to Master_Down_Interval.
+// its namespace) and holds the takeover to Master_Down_Interval from its
+// last advert.
 func (b *battery) crash(ctx context.Context, v *topo.VRRP, master string, r *Result) error {
-	next := keepalived.ExpectedMasters(Without(v, master))
-	lo, hi := priorities(v, next)
-	advert := time.Duration(advertInt(v)) * time.Second
-	longest, shortest := keepalived.MasterDownInterval(advertInt(v), lo), keepalived.MasterDownInterval(advertInt(v), hi)
-	r.Rule = fmt.Sprintf("kill -9 of %s's keepalived: no advert; %s MASTER after Master_Down_Interval 3×%d + (256-%d)/256 = %s from %s's last advert (up to advert_int before the kill; +%s keepalived late)",
-		master, strings.Join(next, " or "), advertInt(v), lo, longest.Round(time.Millisecond), master, keepalivedLate)
+	next := successor(v, master)
+	if next == nil {
+		return fmt.Errorf("no member of %s would take over from %s", v.Name, master)
+	}
+	formula := keepalived.Crash.Formula(advertInt(v), next)
+	r.Rule = fmt.Sprintf("kill -9 of %s's keepalived: no advert; %s MASTER after Master_Down_Interval 3×%d + (256-%d)/256 = %s from %s's last advert (-%s, +%s)",
+		master, next.Node, advertInt(v), next.Priority, formula.Round(time.Millisecond), master, captureJitter, keepalivedLate)
 	h, err := b.lab.Host(master)
 	if err != nil {
 		return err
 	}
-	w, _, err := alongside(ctx, longest+actionLimit, func(ctx context.Context) (string, error) {
-		return b.waitHeld(ctx, v, next)
-	}, func() error { return keepalived.Kill(h) })
+	w, err := b.watch(ctx, v, keepalived.Crash, master, next.Node, func() error { return keepalived.Kill(h) })
 	if err != nil {
-		return err
+		return fail(r, "after the crash of %s, %s did not take the VIPs: %v", master, next.Node, err)
 	}
-	if w.err != nil {
-		return fail(r, "after the crash of %s no expected MASTER took the VIPs: %v", master, w.err)
+	r.Figure = w.figure(master, next.Node) + fmt.Sprintf(" (%s keeps the VIPs too: nothing removed them)", master)
+	low, high := captureJitter, keepalivedLate
+	if !w.wire {
+		// From the kill: the last advert was up to advert_int before it.
+		r.Rule += "; no capture of the VRRP segment: held from the kill"
+		low += time.Duration(advertInt(v))*time.Second + pollEarly
 	}
-	r.Figure = fmt.Sprintf("%s held %s %s after the kill (%s keeps them too: nothing removed them)", w.who, vipList(v), w.took.Round(time.Millisecond), master)
-	if low := shortest - advert - pollEarly; w.took < low {
-		return fail(r, "%s took over %s after the crash, before Master_Down_Interval less advert_int = %s", w.who, w.took.Round(time.Millisecond), low.Round(time.Millisecond))
-	}
-	if high := longest + keepalivedLate; w.took > high {
-		return fail(r, "%s took over %s after the crash, later than Master_Down_Interval + %s = %s", w.who, w.took.Round(time.Millisecond), keepalivedLate, high.Round(time.Millisecond))
-	}
-	return nil
-}
-
-// waitHeld waits until one of candidates holds every VIP of v (others
-// may hold them too: a crashed MASTER keeps its VIPs), and names it.
-func (b *battery) waitHeld(ctx context.Context, v *topo.VRRP, candidates []string) (string, error) {
-	if len(candidates) == 1 {
-		for _, p := range v.VIPs {
-			if _, err := keepalived.WaitHolds(ctx, b.lab, p.Addr(), candidates[0]); err != nil {
-				return "", err
-			}
-		}
-		return candidates[0], nil
-	}
-	for {
-		for _, c := range candidates {
-			all := true
-			for _, p := range v.VIPs {
-				holders, err := keepalived.VIPHolder(b.lab, p.Addr())
-				if err != nil {
-					return "", err
-				}
-				all = all && slices.Contains(holders, c)
-			}
-			if all {
-				return c, nil
-			}
-		}
-		if err := sleep(ctx, 20*time.Millisecond); err != nil {
-			return "", fmt.Errorf("wait for %s to hold %s: %w", strings.Join(candidates, " or "), vipList(v), err)
-		}
-	}
+	return within(r, w.took, formula, low, high, next.Node+" took over")
 }

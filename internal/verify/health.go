@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/director"
@@ -212,25 +211,10 @@ func (b *battery) waitTable(ctx context.Context, dirs []*director.Director, svc 
 // destsOf is svc's real servers in a director's table, RIP → weight;
 // empty when the service is not there.
 func destsOf(tab *director.Table, svc *topo.Service) map[string]int {
-	out := map[string]int{}
-	for _, e := range tab.Services {
-		s := e.Service
-		switch {
-		case svc.FWMark != 0:
-			if s.FWMark != svc.FWMark {
-				continue
-			}
-		case s.FWMark != 0 || s.Address == nil || s.Address.String() != svc.VIP.String() || s.Port != svc.Port:
-			continue
-		}
-		if (s.Protocol == syscall.IPPROTO_UDP) != (svc.Protocol == "udp") {
-			continue
-		}
-		for _, d := range e.Destinations {
-			out[d.Address.String()] = d.Weight
-		}
+	if e := tab.Service(svc); e != nil {
+		return e.Weights()
 	}
-	return out
+	return map[string]int{}
 }
 
 // durations prints per-director times: "lvs01 8.1s, lvs02 8.2s".

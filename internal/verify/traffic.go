@@ -13,6 +13,7 @@ import (
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/director/sched"
+	"github.com/lvslab/lvslab/internal/arping"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -258,7 +259,7 @@ func (b *battery) arpOf(ctx context.Context, svc *topo.Service, r *Result) error
 		r.Verdict, r.Figure = Skip, "no client or router on the VIP's network to ask"
 		return nil
 	}
-	macs, _, err := client.ARPAnswers(ctx, asker, iface, svc.VIP)
+	macs, _, err := arping.Probe(ctx, asker, iface, svc.VIP)
 	if err != nil {
 		return err
 	}
