@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"context"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -47,7 +48,11 @@ func runVerify(spec *topo.Spec, ready bool, only ...string) []verify.Result {
 	if ready {
 		Expect(err).NotTo(HaveOccurred())
 	}
-	results, err := verify.Run(ctx(), lab, verify.Options{Only: only, Binary: lvslabBinary(), CaptureDir: GinkgoT().TempDir()})
+	// The whole battery: its failovers and health checks take a minute
+	// or more in a loaded guest.
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	results, err := verify.Run(c, lab, verify.Options{Only: only, Binary: lvslabBinary(), CaptureDir: GinkgoT().TempDir()})
 	Expect(err).NotTo(HaveOccurred())
 	var b strings.Builder
 	Expect(verify.WriteTable(&b, results)).To(Succeed())
