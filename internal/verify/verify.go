@@ -81,6 +81,7 @@ func Run(ctx context.Context, lab *topo.Lab, opts Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.ctx = ctx
 	steps := []struct {
 		kind string
 		run  func(context.Context)
@@ -116,6 +117,7 @@ func CheckKinds(only []string) error {
 
 // battery is one run of the checks over a lab.
 type battery struct {
+	ctx     context.Context // Run's: a check it ended is not recorded
 	lab     *topo.Lab
 	opts    Options
 	client  *topo.Host
@@ -162,6 +164,9 @@ func (b *battery) check(kind, name string, f func(r *Result) error) {
 		}
 	}
 	r.Took = time.Since(start)
+	if b.ctx != nil && b.ctx.Err() != nil {
+		return // interrupted (Ctrl-C): no verdict
+	}
 	b.results = append(b.results, r)
 	if b.opts.Progress != nil {
 		b.opts.Progress(r)
