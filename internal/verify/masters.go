@@ -170,5 +170,8 @@ func (b *battery) states(v *topo.VRRP) string {
 	if strings.Contains(s, keepalived.StateFault) {
 		s += " (FAULT: a tracked script, interface or process is down)"
 	}
+	if strings.Contains(s, keepalived.StateStopped) {
+		s += " (STOPPED: keepalived is not running there; it exits on a configuration error such as a track_interface the node does not have: its log says which)"
+	}
 	return s
 }
