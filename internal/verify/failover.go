@@ -157,7 +157,7 @@ func (w *watched) figure(old, new string) string {
 		}
 	}
 	if fo.Result != nil {
-		s += "; " + fo.Outage.String()
+		s += "; " + fo.String()
 	}
 	return s
 }
@@ -264,7 +264,7 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 	fo := w.fo
 	r.Figure = fmt.Sprintf("%s held the VIP alone again %s after its start command (which took %s)", master, fo.Takeover.Round(time.Millisecond), startTook.Round(time.Millisecond))
 	if fo.Result != nil {
-		r.Figure += "; " + fo.Outage.String()
+		r.Figure += "; " + fo.String()
 	}
 	if fo.Takeover < formula-pollEarly {
 		return fail(r, "%s took the VIPs back %s after its start command, before Master_Down_Interval + preempt_delay %s", master, fo.Takeover.Round(time.Millisecond), formula.Round(time.Millisecond))
