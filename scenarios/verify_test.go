@@ -137,4 +137,17 @@ var _ = Describe("lvslab verify on imported keepalived.conf files (issue 10)", L
 			Expect(r.Cause).To(ContainSubstring("default gateway"))
 		}
 	})
+
+	It("holds each health checker to its formula and puts a sorry_server in alone once every real server is down", Label("dr", "health"), func() {
+		By("seed 004's lab with a sorry server (192.168.10.36) for its service")
+		spec := loadLab("dr-keepalived.yaml")
+		withSorryServer(spec)
+		results := runVerify(spec, true, verify.KindHealth)
+		var kinds []string
+		for _, r := range results {
+			Expect(r.Verdict).To(Equal(verify.Pass), "%s %s: %s; cause: %s", r.Check, r.Name, r.Figure, r.Cause)
+			kinds = append(kinds, r.Check)
+		}
+		Expect(kinds).To(Equal([]string{verify.KindHealth, verify.KindSorry}))
+	})
 })

@@ -119,8 +119,9 @@ func (b *battery) removal(ctx context.Context, svc *topo.Service, down []*topo.R
 
 // wantTable is what a director's table should list for svc, RIP →
 // weight, with the real servers down stopped: they are gone, or at
-// weight 0 with inhibit_on_failure; the sorry server alone when every
-// real server is gone.
+// weight 0 with inhibit_on_failure; the sorry server alone once the
+// live weight is below quorum − hysteresis (keepalived's quorum is 1 by
+// default: when every real server is gone).
 func wantTable(svc *topo.Service, down []*topo.RealServer) map[string]int {
 	out := map[string]int{}
 	isDown := map[string]bool{}
@@ -141,7 +142,8 @@ func wantTable(svc *topo.Service, down []*topo.RealServer) map[string]int {
 			out[rs.RIP.String()] = 0
 		}
 	}
-	if svc.SorryServer != nil && live == 0 {
+	quorum := max(svc.Quorum, 1)
+	if svc.SorryServer != nil && live < quorum-svc.Hysteresis {
 		return map[string]int{svc.SorryServer.RIP.String(): 1}
 	}
 	return out

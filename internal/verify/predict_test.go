@@ -189,6 +189,17 @@ func TestWantTable(t *testing.T) {
 		{"sorry server once all are down", func(s *topo.Service) {
 			s.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.40")}
 		}, svc.RealServers, map[string]int{"192.168.10.40": 1}},
+		{"sorry server stays out while quorum 1 holds", func(s *topo.Service) {
+			s.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.40")}
+		}, down, map[string]int{"192.168.10.34": 2}},
+		{"quorum 3 lost with one server down", func(s *topo.Service) {
+			s.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.40")}
+			s.Quorum = 3
+		}, down, map[string]int{"192.168.10.40": 1}},
+		{"quorum 3 hysteresis 1 still held with one server down", func(s *topo.Service) {
+			s.SorryServer = &topo.RealServer{Node: "sorry", RIP: netip.MustParseAddr("192.168.10.40")}
+			s.Quorum, s.Hysteresis = 3, 1
+		}, down, map[string]int{"192.168.10.34": 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
