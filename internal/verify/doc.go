@@ -26,6 +26,12 @@
 //     Skew_Time), its start again (back within Master_Down_Interval +
 //     preempt_delay when it preempts, else the new MASTER keeps the VIP),
 //     and a crash (SIGKILL: the new one within Master_Down_Interval).
+//     Each is watched by keepalived.Watch, the one failover watcher the
+//     scenarios and the bench use, with the VRRP segment captured so that
+//     the formula counts from its event on the wire (Wire.Anchor).
+//
+// Every slack added to a formula is named in verify.go with what it
+// covers; they are the scenarios' for the same timers.
 //
 // The checks change the lab (they stop and start backends and keepalived)
 // and leave it in a state fit only for teardown: `lvslab verify` stands a

@@ -20,27 +20,27 @@ import (
 // back within keepalived.Readd; with a sorry_server, that it alone is in
 // the table once every real server is down.
 func (b *battery) health(ctx context.Context) {
-	any := false
+	checked := false
 	for _, svc := range b.lab.Spec.Services {
 		name := serviceName(svc)
 		switch {
 		case svc.Check == nil || svc.Check.Type == "":
 			continue
 		case svc.Check.Type == topo.CheckMisc:
-			any = true
+			checked = true
 			b.skip(KindHealth, name, "MISC_CHECK runs the file's own script: lvslab cannot tell what makes it fail")
 			continue
 		case len(svc.RealServers) == 0:
 			continue
 		}
-		any = true
+		checked = true
 		rs := svc.RealServers[0]
 		b.check(KindHealth, name+" "+rs.Node, func(r *Result) error { return b.removal(ctx, svc, []*topo.RealServer{rs}, r) })
 		if svc.SorryServer != nil {
 			b.check(KindSorry, name+" "+svc.SorryServer.Node, func(r *Result) error { return b.removal(ctx, svc, svc.RealServers, r) })
 		}
 	}
-	if !any {
+	if !checked {
 		b.skip(KindHealth, "checkers", "no service has a health checker: a real server without one is never removed")
 	}
 }
