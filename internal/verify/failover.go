@@ -33,6 +33,13 @@ func (b *battery) failover(ctx context.Context) {
 			continue
 		}
 		n++
+		// An earlier instance's crash check killed a director that may
+		// be a member here too: every member's keepalived runs, and
+		// every instance has its MASTER, before this one's checks.
+		if err := b.restore(ctx, v); err != nil {
+			b.check(KindFailover, v.Name, func(*Result) error { return err })
+			continue
+		}
 		master, _, err := keepalived.InstanceMaster(b.lab, v, members(v))
 		if err != nil || master == "" {
 			b.check(KindFailover, v.Name, func(r *Result) error {
@@ -109,19 +116,16 @@ func (b *battery) watch(ctx context.Context, v *topo.VRRP, kind keepalived.Kind,
 			break
 		}
 	}
-	asker, iface := b.onSegmentOf(vip)
-	var cp *captures.Capture
-	if asker != nil {
-		var err error
-		cp, err = captures.Start(ctx, b.lab, []captures.Link{{Node: asker.Name(), Interface: iface}},
-			captures.Options{Dir: b.opts.CaptureDir, MaxDuration: 2 * actionLimit})
-		if err != nil {
-			return nil, err
-		}
+	// The new MASTER's own VRRP interface hears the old one's adverts
+	// and sends its own: every lab has it.
+	cp, err := captures.Start(ctx, b.lab, []captures.Link{{Node: new, Interface: v.Interface}},
+		captures.Options{Dir: b.opts.CaptureDir, MaxDuration: 2 * actionLimit})
+	if err != nil {
+		return nil, err
 	}
 	fo, err := keepalived.Watch(ctx, b.lab, kind, o, action)
 	w := &watched{fo: fo}
-	if cp != nil {
+	{
 		files, serr := cp.Stop()
 		if err == nil && serr == nil && len(files) == 1 {
 			adverts, aerr := captures.VRRPAdverts(files[0])
@@ -183,11 +187,12 @@ func (b *battery) graceful(ctx context.Context, v *topo.VRRP, master string, r *
 		return "", fail(r, "after the graceful stop of %s, %s did not take the VIPs: %v", master, next.Node, err)
 	}
 	r.Figure = w.figure(master, next.Node)
+	low, high := captureJitter, keepalivedLate
 	if !w.wire {
-		r.Rule += "; no capture of the VRRP segment: held from the stop, +" + stopLate.String()
-		formula += stopLate
+		r.Rule += "; no advert captured: held from the stop, +" + stopLate.String()
+		low, high = pollEarly, high+stopLate
 	}
-	if err := within(r, w.took, formula, captureJitter, keepalivedLate, next.Node+" took over"); err != nil {
+	if err := within(r, w.took, formula, low, high, next.Node+" took over"); err != nil {
 		return next.Node, err
 	}
 	return next.Node, nil
@@ -298,8 +303,34 @@ func (b *battery) crash(ctx context.Context, v *topo.VRRP, master string, r *Res
 	low, high := captureJitter, keepalivedLate
 	if !w.wire {
 		// From the kill: the last advert was up to advert_int before it.
-		r.Rule += "; no capture of the VRRP segment: held from the kill"
+		r.Rule += "; no advert captured: held from the kill"
 		low += time.Duration(advertInt(v))*time.Second + pollEarly
 	}
 	return within(r, w.took, formula, low, high, next.Node+" took over")
+}
+
+// restore starts keepalived again on every director that manages it and
+// does not run it (a crash check killed it), and waits until the VRRP
+// instance v has one of its expected MASTERs holding its VIPs alone.
+func (b *battery) restore(ctx context.Context, v *topo.VRRP) error {
+	for _, h := range b.lab.Hosts() {
+		if !keepalived.Manages(b.lab.Spec, h.Name()) {
+			continue
+		}
+		running, err := keepalived.Running(h)
+		if err != nil {
+			return err
+		}
+		if !running {
+			if err := keepalived.StartNode(b.lab, h); err != nil {
+				return err
+			}
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, keepalived.SettleBound(v)+keepalivedLate+actionLimit)
+	defer cancel()
+	if _, _, err := keepalived.WaitInstance(wctx, b.lab, v, keepalived.ExpectedMasters(v)); err != nil {
+		return fmt.Errorf("no MASTER of %s to fail over from: %w", v.Name, err)
+	}
+	return nil
 }
