@@ -128,7 +128,14 @@ func (b *battery) watch(ctx context.Context, v *topo.VRRP, kind keepalived.Kind,
 	{
 		files, serr := cp.Stop()
 		if err == nil && serr == nil && len(files) == 1 {
-			adverts, aerr := captures.VRRPAdverts(files[0])
+			all, aerr := captures.VRRPAdverts(files[0])
+			// Other instances share the interface: only v's adverts.
+			var adverts []captures.Advert
+			for _, a := range all {
+				if a.VRID == v.VRID {
+					adverts = append(adverts, a)
+				}
+			}
 			garps, gerr := captures.GARPs(files[0])
 			if aerr == nil && gerr == nil {
 				oldIP, newIP := b.lab.Spec.AddressOn(old, v.Interface), b.lab.Spec.AddressOn(new, v.Interface)
