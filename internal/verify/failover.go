@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,9 +98,10 @@ func successor(v *topo.VRRP, gone string) *topo.Member {
 
 // watched is one failover as keepalived.Watch and the capture saw it.
 type watched struct {
-	fo   *keepalived.Failover
-	wire bool // fo.Wire was read from a capture
-	took time.Duration
+	fo      *keepalived.Failover
+	wire    bool  // fo.Wire was read from a capture
+	wireErr error // why not
+	took    time.Duration
 }
 
 // watch does action, which takes v's VIPs from old to new, under
@@ -125,22 +127,27 @@ func (b *battery) watch(ctx context.Context, v *topo.VRRP, kind keepalived.Kind,
 	}
 	fo, err := keepalived.Watch(ctx, b.lab, kind, o, action)
 	w := &watched{fo: fo}
-	{
-		files, serr := cp.Stop()
-		if err == nil && serr == nil && len(files) == 1 {
-			all, aerr := captures.VRRPAdverts(files[0])
-			// Other instances share the interface: only v's adverts.
-			var adverts []captures.Advert
-			for _, a := range all {
-				if a.VRID == v.VRID {
-					adverts = append(adverts, a)
-				}
+	files, serr := cp.Stop()
+	switch {
+	case err != nil:
+	case serr != nil:
+		w.wireErr = serr
+	case len(files) != 1:
+		w.wireErr = fmt.Errorf("%d capture files", len(files))
+	default:
+		all, aerr := captures.VRRPAdverts(files[0])
+		garps, gerr := captures.GARPs(files[0])
+		// Other instances share the interface: only v's adverts.
+		var adverts []captures.Advert
+		for _, a := range all {
+			if a.VRID == v.VRID {
+				adverts = append(adverts, a)
 			}
-			garps, gerr := captures.GARPs(files[0])
-			if aerr == nil && gerr == nil {
-				oldIP, newIP := b.lab.Spec.AddressOn(old, v.Interface), b.lab.Spec.AddressOn(new, v.Interface)
-				w.wire = fo.SetWire(adverts, garps, oldIP, newIP, vip, topo.MAC(new, v.Interface)) == nil
-			}
+		}
+		if w.wireErr = errors.Join(aerr, gerr); w.wireErr == nil {
+			oldIP, newIP := b.lab.Spec.AddressOn(old, v.Interface), b.lab.Spec.AddressOn(new, v.Interface)
+			w.wireErr = fo.SetWire(adverts, garps, oldIP, newIP, vip, topo.MAC(new, v.Interface))
+			w.wire = w.wireErr == nil
 		}
 	}
 	if err != nil {
@@ -196,7 +203,7 @@ func (b *battery) graceful(ctx context.Context, v *topo.VRRP, master string, r *
 	r.Figure = w.figure(master, next.Node)
 	low, high := captureJitter, keepalivedLate
 	if !w.wire {
-		r.Rule += "; no advert captured: held from the stop, +" + stopLate.String()
+		r.Rule += fmt.Sprintf("; no advert read (%v): held from the stop, +%s", w.wireErr, stopLate)
 		low, high = pollEarly, high+stopLate
 	}
 	if err := within(r, w.took, formula, low, high, next.Node+" took over"); err != nil {
@@ -310,7 +317,7 @@ func (b *battery) crash(ctx context.Context, v *topo.VRRP, master string, r *Res
 	low, high := captureJitter, keepalivedLate
 	if !w.wire {
 		// From the kill: the last advert was up to advert_int before it.
-		r.Rule += "; no advert captured: held from the kill"
+		r.Rule += fmt.Sprintf("; no advert read (%v): held from the kill", w.wireErr)
 		low += time.Duration(advertInt(v))*time.Second + pollEarly
 	}
 	return within(r, w.took, formula, low, high, next.Node+" took over")
