@@ -11,28 +11,19 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/lvslab/lvslab/captures"
-	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/testutil"
+	"github.com/lvslab/lvslab/internal/verify"
 	"github.com/lvslab/lvslab/reports"
 	"github.com/lvslab/lvslab/topo"
 )
 
 // tracedRequest captures on every link of lab while the client node
-// sends one request to the first service's VIP, and traces it.
+// sends one request to the first service's VIP, and traces it
+// (verify.TracedRequest, the path check of lvslab verify).
 func tracedRequest(lab *topo.Lab, clientNode string) (*captures.Path, string) {
 	GinkgoHelper()
-	vip := serviceVIP(lab.Spec)
 	dir := GinkgoT().TempDir()
-	c, err := captures.Start(ctx(), lab, nil, captures.Options{Dir: dir})
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(c.Stop)
-
-	res := send(host(lab, clientNode), lab.Spec.Name+" traced request", client.Options{Target: vip, Requests: 1})
-	Expect(res.Replies()).To(HaveLen(1), "errors: %v", res.Errors)
-	files, err := c.Stop()
-	Expect(err).NotTo(HaveOccurred())
-
-	p, err := captures.Trace(files, captures.Flow{Client: res.Replies()[0].Source, VIP: vip}, lab.Spec)
+	p, err := verify.TracedRequest(ctx(), lab, host(lab, clientNode), lab.Spec.Services[0], dir)
 	Expect(err).NotTo(HaveOccurred())
 	recordFigure(lab.Spec.Name+" path", reports.Table{Text: p.Table()})
 	return p, dir

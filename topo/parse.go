@@ -30,7 +30,7 @@ func Load(path string) (*Spec, error) {
 // reported in one *ValidationError; the Spec is returned with it so callers
 // may inspect what did parse.
 func Parse(file string, data []byte) (*Spec, error) {
-	s := &Spec{File: file, lines: map[string]int{}}
+	s := &Spec{File: file, Source: data, lines: map[string]int{}}
 	ps := newProblems(s)
 
 	var root yaml.Node

@@ -14,7 +14,7 @@ pieces inside them, and lets you poke at them.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newUpCmd(), newDownCmd(), newListCmd(), newStatusCmd(), newExecCmd(), newVMCmd(), newScriptCmd(), newBenchCmd(), newIPVSCmd(), newCaptureCmd(), newPathCmd(), newDemoCmd(), newReportCmd(), newNotifyLogCmd(), newLogsCmd(), newLintCmd(), newImportCmd())
+	root.AddCommand(newUpCmd(), newDownCmd(), newListCmd(), newStatusCmd(), newExecCmd(), newVMCmd(), newScriptCmd(), newBenchCmd(), newIPVSCmd(), newCaptureCmd(), newPathCmd(), newDemoCmd(), newReportCmd(), newNotifyLogCmd(), newLogsCmd(), newLintCmd(), newImportCmd(), newVerifyCmd())
 	root.AddCommand(procCmds()...)
 	root.AddCommand(faultCmds()...)
 	return root

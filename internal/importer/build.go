@@ -219,6 +219,7 @@ func fromVirtualServer(vs *conf.VirtualServer) *service {
 		if svc.check == nil && len(r.Checks) > 0 {
 			c := r.Checks[0]
 			svc.check, svc.checkAt = topoCheck(c), c.Node.Pos.String()
+			svc.check.InhibitOnFailure = r.InhibitOnFailure
 		}
 	}
 	if svc.check != nil {

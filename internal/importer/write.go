@@ -259,6 +259,9 @@ func (b *builder) writeServices(w *yw) {
 			if c.Script != "" {
 				w.line(3, "script: %s", q(c.Script))
 			}
+			if c.InhibitOnFailure {
+				w.line(3, "inhibit_on_failure: true")
+			}
 			if svc.quorum != 1 && svc.quorum != 0 {
 				w.line(2, "quorum: %d", svc.quorum)
 			}
