@@ -224,7 +224,7 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 				Expect(impair.Clear(lab, cable)).To(Succeed())
 			}
 			By("loss cleared: lvs01 alone holds the VIP after its next advert")
-			waitMaster(lab, vip, "lvs01", advertDuration(advert)+keepalivedLate+5*time.Second)
+			waitMaster(lab, vip, "lvs01", advertDuration(advert)+keepalived.Late+5*time.Second)
 			time.Sleep(advertDuration(advert))
 			res := bg.wait()
 			samples := stop()
@@ -254,11 +254,11 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 				return out
 			}
 			// Every gap over Master_Down_Interval is a takeover; one that
-			// passes it by less than keepalivedLate may be missed by a
+			// passes it by less than keepalived.Late may be missed by a
 			// late keepalived, which reads lvs01's next advert before its
 			// timer fires (three lost adverts make a 4 s gap, only 352 ms
 			// over a 3.648 s Master_Down_Interval).
-			predicted, sure := within(mdi), within(mdi+keepalivedLate)
+			predicted, sure := within(mdi), within(mdi+keepalived.Late)
 			// What lvs02 did: each run of its own adverts is a takeover.
 			var took []captures.MasterSpan
 			for _, s := range captures.MasterSpans(adverts) {
@@ -284,7 +284,7 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 			lo, hi := keepalived.LossTakeoverInterval(window, advert, prio02, p, 0.99)
 			record("advert loss "+impair.FormatPercent(p*100),
 				"p = %s over %s: %d takeovers by lvs02 measured (runs of its adverts on the wire; %d notify MASTER), %d predicted from lvs01's adverts that got through (gaps over Master_Down_Interval %s; %d of them by more than %s), formula window/advert_int × (1-p) × p^%d = %.0f × %.2f × %.4f = %.2f, 99%% interval [%d, %d]; lvs01's adverts delivered in the window: %d (%.0f%%; 1-p = %.0f%%); the client: %d answered, failures %v",
-				impair.FormatPercent(p*100), window, len(took), notified, len(predicted), mdi.Round(time.Millisecond), len(sure), keepalivedLate, k,
+				impair.FormatPercent(p*100), window, len(took), notified, len(predicted), mdi.Round(time.Millisecond), len(sure), keepalived.Late, k,
 				window.Seconds()/float64(advert), 1-p, pow(p, k), mean, lo, hi,
 				delivered, 100*float64(delivered)/window.Seconds()*float64(advert), 100*(1-p), res.OK(), res.Errors)
 
@@ -298,13 +298,13 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 					}
 				}
 				gap := s.From.Sub(last)
-				Expect(gap).To(BeNumerically(">=", mdi-captureJitter),
+				Expect(gap).To(BeNumerically(">=", mdi-keepalived.CaptureJitter),
 					"lvs02 took over %s after lvs01's last advert it heard, before Master_Down_Interval %s: fewer than %d adverts were lost", gap, mdi, k)
-				Expect(gap).To(BeNumerically("<=", mdi+keepalivedLate),
+				Expect(gap).To(BeNumerically("<=", mdi+keepalived.Late),
 					"lvs02 took over %s after lvs01's last advert, later than Master_Down_Interval %s", gap, mdi)
 			}
 			Expect(len(took)).To(And(BeNumerically(">=", len(sure)), BeNumerically("<=", len(predicted))),
-				"takeovers by lvs02 (%d) against the gaps over Master_Down_Interval in lvs01's adverts (%d, %d of them by more than %s)", len(took), len(predicted), len(sure), keepalivedLate)
+				"takeovers by lvs02 (%d) against the gaps over Master_Down_Interval in lvs01's adverts (%d, %d of them by more than %s)", len(took), len(predicted), len(sure), keepalived.Late)
 			Expect(len(took)).To(And(BeNumerically(">=", lo), BeNumerically("<=", hi)),
 				"takeovers outside the 99%% interval of window/advert_int × (1-p) × p^%d", k)
 			if p == 0 {
@@ -347,7 +347,7 @@ var _ = Describe("Faults on the wire: a one-way partition between the directors"
 				By(fmt.Sprintf("%s cannot hear %s: lvs02 still hears the MASTER's adverts, and lvs01 alone holds the VIP", deaf, from))
 				at := time.Now()
 				Expect(cut()).To(Succeed())
-				holdersFor(lab, vip, []string{"lvs01"}, mdi02+keepalivedLate)
+				holdersFor(lab, vip, []string{"lvs01"}, mdi02+keepalived.Late)
 				res := send(cli, "one-way partition, the other way", client.Options{Target: serviceVIP(spec), Requests: 10})
 				Expect(res.Errors).To(BeEmpty())
 				record("one-way partition "+deaf+" deaf", "%s could not hear %s for %s: lvs01 alone held the VIP throughout (lvs02's Master_Down_Interval %s); the client: %v",
@@ -358,13 +358,13 @@ var _ = Describe("Faults on the wire: a one-way partition between the directors"
 			By(fmt.Sprintf("%s cannot hear %s (nft bridge rules in the lab's switch): lvs02 becomes MASTER after its Master_Down_Interval, lvs01 stays MASTER", deaf, from))
 			fo, err := keepalived.Watch(ctx(), lab, keepalived.Crash, keepalived.WatchOptions{
 				VIP: vip, NewMaster: "lvs02", Client: cli, Target: serviceVIP(spec),
-				Run: mdi02 + keepalivedLate + 2*time.Second, Limit: mdi02 + 10*time.Second,
+				Run: mdi02 + keepalived.Late + 2*time.Second, Limit: mdi02 + 10*time.Second,
 				Interval: 200 * time.Millisecond, Timeout: 500 * time.Millisecond,
 			}, cut)
 			Expect(err).NotTo(HaveOccurred())
 			// lvs02's timer runs from the last advert it heard, up to
 			// advert_int before the cut.
-			expectWithin(fo.Takeover, mdi02, advertDuration(advert)+pollEarly, keepalivedLate, "lvs02's takeover after the one-way cut")
+			expectWithin(fo.Takeover, mdi02, advertDuration(advert)+keepalived.PollEarly, keepalived.Late, "lvs02's takeover after the one-way cut")
 			both := waitHolders(lab, vip, []string{"lvs01", "lvs02"}, 5*time.Second)
 			eventuallyState(host(lab, "lvs02"), keepalived.StateMaster, 2*time.Second)
 			Expect(vrrpState(host(lab, "lvs01")).State).To(Equal(keepalived.StateMaster), "lvs01 hears lvs02's lower priority and stays MASTER")
@@ -380,9 +380,9 @@ var _ = Describe("Faults on the wire: a one-way partition between the directors"
 			By("heal: lvs02 hears lvs01's higher priority and steps down")
 			healed := time.Now()
 			Expect(impair.Heal(lab)).To(Succeed())
-			back := waitMaster(lab, vip, "lvs01", advertDuration(advert)+keepalivedLate+5*time.Second)
+			back := waitMaster(lab, vip, "lvs01", advertDuration(advert)+keepalived.Late+5*time.Second)
 			time.Sleep(advertDuration(advert))
-			Expect(back).To(BeNumerically("<=", advertDuration(advert)+keepalivedLate), "lvs02 stepped down after lvs01's next advert")
+			Expect(back).To(BeNumerically("<=", advertDuration(advert)+keepalived.Late), "lvs02 stepped down after lvs01's next advert")
 			res = send(cli, "after the heal", client.Options{Target: serviceVIP(spec), Requests: 10})
 			Expect(res.Errors).To(BeEmpty())
 			adverts, _ := w.stop()
@@ -430,19 +430,19 @@ var _ = Describe("Faults on the wire: a real server behind a slow link", Label("
 				By("below connect_timeout every check passes: web01 stays in both tables")
 				Consistently(func() []map[string]int {
 					return []map[string]int{realServers(dirs[0], target), realServers(dirs[1], target)}
-				}).WithTimeout(most + checkerLate).WithPolling(250 * time.Millisecond).
+				}).WithTimeout(most + keepalived.CheckerLate).WithPolling(250 * time.Millisecond).
 					Should(Equal([]map[string]int{{rip01: 1, rip02: 1}, {rip01: 1, rip02: 1}}))
-				record("delay below connect_timeout", "web01 with %s delay stayed in both tables for %s (its removal formula: %s)", delay, most+checkerLate, most)
+				record("delay below connect_timeout", "web01 with %s delay stayed in both tables for %s (its removal formula: %s)", delay, most+keepalived.CheckerLate, most)
 				return
 			}
-			removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, most+checkerLate+10*time.Second)
+			removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, most+keepalived.CheckerLate+10*time.Second)
 			for _, h := range dirs {
 				took := removed[h.Name()]
 				record("delay removal "+h.Name(),
 					"web01 left the table %s after its link was delayed %s (the command took %s); formula: at most delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %d + %d×%d + %d×%d = %s, at least %s",
 					took.Round(time.Millisecond), delay, cmdTook.Round(time.Millisecond), check.DelayLoop, check.Retry+1, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry, most, least)
-				Expect(took).To(BeNumerically(">=", least-checkerEarly), "removal on %s before (retry+1)×connect_timeout + retry×delay_before_retry", h.Name())
-				Expect(cmdTook+took).To(BeNumerically("<=", most+checkerLate), "removal on %s", h.Name())
+				Expect(took).To(BeNumerically(">=", least-keepalived.CheckerEarly), "removal on %s before (retry+1)×connect_timeout + retry×delay_before_retry", h.Name())
+				Expect(cmdTook+took).To(BeNumerically("<=", most+keepalived.CheckerLate), "removal on %s", h.Name())
 			}
 			By("web01 still answers, slowly, when asked directly")
 			direct := netip.AddrPortFrom(rs.RIP, target.Port())
@@ -478,7 +478,7 @@ var _ = Describe("Faults on the wire: the MASTER's link flaps", Label("faults", 
 			vip, advert := v.VIPs[0].Addr(), v.AdvertInt
 			mdi01, mdi02 := masterDown(advert, v.Member("lvs01").Priority), masterDown(advert, v.Member("lvs02").Priority)
 			cable := impair.Endpoint{Node: "lvs01", Interface: v.Interface}
-			tail := mdi01 + mode.delay + keepalivedLate + 2*time.Second
+			tail := mdi01 + mode.delay + keepalived.Late + 2*time.Second
 			bg := runClient(lab, count*period+tail)
 			stop := sampleHolders(lab, vip)
 
@@ -509,13 +509,13 @@ var _ = Describe("Faults on the wire: the MASTER's link flaps", Label("faults", 
 				if i+2 < len(changes) {
 					next = changes[i+2].Began
 				}
-				wants = append(wants, want{down.Add(mdi02 + keepalivedLate), upBegan, "lvs02", "lvs01's link is down"})
+				wants = append(wants, want{down.Add(mdi02 + keepalived.Late), upBegan, "lvs02", "lvs01's link is down"})
 				if !mode.takeback {
 					wants = append(wants, want{up, next, "lvs02", "lvs01 does not preempt"})
 					continue
 				}
-				wants = append(wants, want{up, upBegan.Add(mdi01 + mode.delay - advertDuration(advert) - pollEarly), "lvs02", "lvs01 waits Master_Down_Interval (+ preempt_delay) before it preempts"})
-				wants = append(wants, want{up.Add(mdi01 + mode.delay + keepalivedLate), next, "lvs01", "lvs01 preempted"})
+				wants = append(wants, want{up, upBegan.Add(mdi01 + mode.delay - advertDuration(advert) - keepalived.PollEarly), "lvs02", "lvs01 waits Master_Down_Interval (+ preempt_delay) before it preempts"})
+				wants = append(wants, want{up.Add(mdi01 + mode.delay + keepalived.Late), next, "lvs01", "lvs01 preempted"})
 			}
 			timeline := holderChanges(samples, start)
 			var flaps []string

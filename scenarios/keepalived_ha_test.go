@@ -59,7 +59,7 @@ var _ = Describe("keepalived nopreempt and preempt_delay (seed 004 §二: both B
 
 		By("systemctl stop keepalived on lvs01: lvs02 takes the VIP")
 		Expect(keepalived.Stop(lvs01)).To(Succeed())
-		waitMaster(lab, vip, "lvs02", masterDown(advert, vrrp.Members[1].Priority)+keepalivedLate)
+		waitMaster(lab, vip, "lvs02", masterDown(advert, vrrp.Members[1].Priority)+keepalived.Late)
 
 		By("systemctl start keepalived on lvs01: with nopreempt it stays BACKUP past its Master_Down_Interval")
 		Expect(keepalived.StartNode(lab, lvs01)).To(Succeed())
@@ -87,7 +87,7 @@ var _ = Describe("keepalived nopreempt and preempt_delay (seed 004 §二: both B
 			afterUp.Round(time.Millisecond), afterCmd.Round(time.Millisecond), up.Round(time.Millisecond), delay,
 			masterDown(advert, prio01).Round(time.Millisecond), formula.Round(time.Millisecond), masterDown(advert, prio01).Round(time.Millisecond))
 		Expect(afterCmd).To(BeNumerically(">", formula-advertDuration(advert)), "the takeback was not delayed by preempt_delay")
-		Expect(afterUp).To(BeNumerically("<", formula+advertDuration(advert)+keepalivedLate))
+		Expect(afterUp).To(BeNumerically("<", formula+advertDuration(advert)+keepalived.Late))
 		eventuallyState(lvs02, keepalived.StateBackup, 5*time.Second)
 	})
 })
@@ -144,8 +144,8 @@ var _ = Describe("keepalived track_script (seed 001)", Label("keepalived", "fail
 		most := formula + time.Duration(sc.Timeout)*time.Second
 		record("track_script failover", "lvs02 held the VIP alone %s after lvs01's check began to fail; formula: up to fall×interval + lvs02's Master_Down_Interval = %d×%d s + %s = %s, plus the last run's timeout %d s; at least (fall-1)×interval + Master_Down_Interval - advert_int = %s",
 			took.Round(time.Millisecond), sc.Fall, sc.Interval, masterDown(advert, p02).Round(time.Millisecond), formula.Round(time.Millisecond), sc.Timeout, least.Round(time.Millisecond))
-		Expect(took).To(BeNumerically(">=", least-pollEarly), "lvs02 took over before lvs01's check could have failed fall times")
-		Expect(took).To(BeNumerically("<=", most+keepalivedLate), "lvs02 took over after fall×interval + timeout + Master_Down_Interval")
+		Expect(took).To(BeNumerically(">=", least-keepalived.PollEarly), "lvs02 took over before lvs01's check could have failed fall times")
+		Expect(took).To(BeNumerically("<=", most+keepalived.Late), "lvs02 took over after fall×interval + timeout + Master_Down_Interval")
 		Expect(vrrpState(lvs01)).To(Equal(keepalived.Instance{Name: vrrp.Name, State: keepalived.StateBackup, Priority: p01 + sc.Weight, Configured: p01}))
 
 		By("the check passes again: lvs01's priority is back to " + fmt.Sprint(p01) + " and it preempts")
@@ -159,8 +159,8 @@ var _ = Describe("keepalived track_script (seed 001)", Label("keepalived", "fail
 		most = formula + time.Duration(sc.Timeout)*time.Second
 		record("track_script recovery", "lvs01 held the VIP alone again %s after its check passed; formula: up to rise×interval + lvs01's Master_Down_Interval = %s, plus the last run's timeout %d s; at least (rise-1)×interval + Master_Down_Interval - advert_int = %s",
 			took.Round(time.Millisecond), formula.Round(time.Millisecond), sc.Timeout, least.Round(time.Millisecond))
-		Expect(took).To(BeNumerically(">=", least-pollEarly), "lvs01 preempted before its Master_Down_Interval")
-		Expect(took).To(BeNumerically("<=", most+keepalivedLate), "lvs01 preempted after rise×interval + timeout + Master_Down_Interval")
+		Expect(took).To(BeNumerically(">=", least-keepalived.PollEarly), "lvs01 preempted before its Master_Down_Interval")
+		Expect(took).To(BeNumerically("<=", most+keepalived.Late), "lvs01 preempted after rise×interval + timeout + Master_Down_Interval")
 		eventuallyState(lvs01, keepalived.StateMaster, 2*time.Second)
 	})
 })
@@ -208,8 +208,8 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		// lvs02's down timer runs from the last advert it took, up to
 		// advert_int before the cut.
 		mdi02 := masterDown(advert, vrrp.Members[1].Priority)
-		Expect(took).To(BeNumerically(">=", mdi02-advertDuration(advert)-pollEarly), "lvs02 became MASTER before its Master_Down_Interval from the last advert it heard")
-		Expect(took).To(BeNumerically("<=", mdi02+keepalivedLate), "lvs02 became MASTER after its Master_Down_Interval from the cut")
+		Expect(took).To(BeNumerically(">=", mdi02-advertDuration(advert)-keepalived.PollEarly), "lvs02 became MASTER before its Master_Down_Interval from the last advert it heard")
+		Expect(took).To(BeNumerically("<=", mdi02+keepalived.Late), "lvs02 became MASTER after its Master_Down_Interval from the cut")
 		eventuallyState(lvs02, keepalived.StateMaster, 2*time.Second)
 		Expect(vrrpState(host(lab, "lvs01")).State).To(Equal(keepalived.StateMaster))
 
@@ -230,7 +230,7 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		record("split brain healed", "lvs01 alone held the VIP %s after the heal (formula: lvs01's next advert, within advert_int %d s); the client's neighbour entry for the VIP then: %q (lvs01 %s, lvs02 %s)",
 			took.Round(time.Millisecond), advert, neighbourMAC(cli, vip), macOf("lvs01", "eth0"), macOf("lvs02", "eth0"))
 		// No lower side: lvs01's next advert may come at once.
-		Expect(took).To(BeNumerically("<=", advertDuration(advert)+keepalivedLate), "lvs02 stepped down after lvs01's next advert")
+		Expect(took).To(BeNumerically("<=", advertDuration(advert)+keepalived.Late), "lvs02 stepped down after lvs01's next advert")
 		eventuallyState(lvs02, keepalived.StateBackup, 2*time.Second)
 	})
 })

@@ -40,7 +40,7 @@ func expectBack(name, what string, dirs []*topo.Host, target netip.AddrPort, wan
 		record(name+" "+h.Name(), "%s %s after its server started; formula: one passing check, within delay_loop + connect_timeout = %s",
 			what, took[h.Name()].Round(time.Millisecond), back)
 		// No lower side: a check round may start at once.
-		Expect(took[h.Name()]).To(BeNumerically("<=", back+checkerLate), "%s on %s", name, h.Name())
+		Expect(took[h.Name()]).To(BeNumerically("<=", back+keepalived.CheckerLate), "%s on %s", name, h.Name())
 	}
 }
 
@@ -82,7 +82,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 			record("HTTP_GET wrong status "+h.Name(),
 				"both real servers left the table %s after the reload; formula: an answer with the wrong status fails at once, at most delay_loop + retry×delay_before_retry = %s (were it to wait out connect_timeout: %s)",
 				took.Round(time.Millisecond), fast, formula)
-			Expect(took).To(BeNumerically("<=", fast+checkerLate), "removal on %s", h.Name())
+			Expect(took).To(BeNumerically("<=", fast+keepalived.CheckerLate), "removal on %s", h.Name())
 		}
 	})
 
@@ -112,7 +112,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 			record("inhibit_on_failure "+h.Name(),
 				"web01's weight went to 0 %s after the stop command (which took %s); formula for a refused connection: at most delay_loop + retry×delay_before_retry = %s",
 				took.Round(time.Millisecond), stopTook.Round(time.Millisecond), formula)
-			Expect(took).To(BeNumerically("<=", stopTook+formula+checkerLate), "inhibit on %s", h.Name())
+			Expect(took).To(BeNumerically("<=", stopTook+formula+keepalived.CheckerLate), "inhibit on %s", h.Name())
 		}
 		res := send(host(lab, "client"), "web01 inhibited", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
@@ -156,7 +156,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 			removed["lvs01"].Round(time.Millisecond), fast, formula)
 		// Each run may take up to misc_timeout in the guest (a fork), so
 		// the bound is the slow formula with misc_timeout.
-		Expect(removed["lvs01"]).To(BeNumerically("<=", formula+checkerLate))
+		Expect(removed["lvs01"]).To(BeNumerically("<=", formula+keepalived.CheckerLate))
 		Expect(realServers(lvs02, target)).To(Equal(both), "lvs02's script still exits 0")
 
 		By("the script exits 0 again: lvs01's table has both real servers back")
@@ -165,7 +165,7 @@ var _ = Describe("keepalived health checkers: HTTP_GET, inhibit_on_failure, MISC
 		added := waitRealServers([]*topo.Host{lvs01}, target, both, back+10*time.Second)
 		record("MISC_CHECK exit 0", "both real servers back in lvs01's table %s after the script passed; formula: one passing check, within delay_loop + misc_timeout = %s",
 			added["lvs01"].Round(time.Millisecond), back)
-		Expect(added["lvs01"]).To(BeNumerically("<=", back+checkerLate))
+		Expect(added["lvs01"]).To(BeNumerically("<=", back+keepalived.CheckerLate))
 		res := send(host(lab, "client"), "MISC_CHECK passes", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
 		expectEvenSplit(res)
@@ -198,7 +198,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 
 		By("quorum 1 (keepalived's default): with web01 stopped, web02 serves alone and the sorry server stays out (the control of quorum 2 below)")
 		Expect(realserver.Stop(web01, 0)).To(Succeed())
-		waitRealServers(dirs, target, map[string]int{rip02: 1}, formula+checkerLate)
+		waitRealServers(dirs, target, map[string]int{rip02: 1}, formula+keepalived.CheckerLate)
 		res := send(cli, "web01 down, quorum 1", client.Options{Target: target, Requests: 10})
 		Expect(res.Errors).To(BeEmpty())
 		Expect(res.Tally).To(Equal(map[string]int{"web02": 10}))
@@ -207,7 +207,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 		t := time.Now()
 		Expect(realserver.Stop(web02, 0)).To(Succeed())
 		stopTook := time.Since(t)
-		in := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+checkerLate)
+		in := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+keepalived.CheckerLate)
 		for _, h := range dirs {
 			record("sorry_server in "+h.Name(), "the sorry server replaced the last real server %s after web02's stop; formula: it goes in with the removal, within delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %s",
 				(stopTook + in[h.Name()]).Round(time.Millisecond), formula)
@@ -218,7 +218,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 
 		By("web01 started again: quorum is back, the sorry server leaves and web01 serves")
 		Expect(realserver.Start(web01, realserver.ServiceOptions(spec, "web01"), lvslabBinary())).To(Succeed())
-		out := waitRealServers(dirs, target, map[string]int{rip01: 1}, back+checkerLate)
+		out := waitRealServers(dirs, target, map[string]int{rip01: 1}, back+keepalived.CheckerLate)
 		record("sorry_server out", "the sorry server left and web01 came back %s after its server started (lvs01) and %s (lvs02); formula: one passing check, within delay_loop + connect_timeout = %s",
 			out["lvs01"].Round(time.Millisecond), out["lvs02"].Round(time.Millisecond), back)
 		res = send(cli, "web01 revived", client.Options{Target: target, Requests: 10})
@@ -227,7 +227,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 
 		By("web02 started, then quorum 2 (systemctl reload keepalived on both directors): both real servers serve")
 		Expect(realserver.Start(web02, realserver.ServiceOptions(spec, "web02"), lvslabBinary())).To(Succeed())
-		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+checkerLate)
+		waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, back+keepalived.CheckerLate)
 		svc.Quorum = 2
 		for _, h := range dirs {
 			Expect(keepalived.Reload(lab, h)).To(Succeed())
@@ -239,7 +239,7 @@ var _ = Describe("keepalived sorry_server and quorum", Label("keepalived", "heal
 
 		By("quorum 2, web01 stopped: the live weight 1 is below quorum, so the sorry server replaces web02, which still runs")
 		Expect(realserver.Stop(web01, 0)).To(Succeed())
-		lost := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+checkerLate)
+		lost := waitRealServers(dirs, target, map[string]int{sorry: 1}, formula+keepalived.CheckerLate)
 		record("quorum lost", "with quorum 2, the sorry server replaced web02 %s (lvs01) and %s (lvs02) after web01's stop; formula: %s",
 			lost["lvs01"].Round(time.Millisecond), lost["lvs02"].Round(time.Millisecond), formula)
 		running, err := realserver.Running(web02)
@@ -294,7 +294,7 @@ var _ = Describe("keepalived TCP_CHECK of a blackholed real server", Label("keep
 			_, _ = web01.Command(c, "nft", "delete table inet lvslab_blackhole").CombinedOutput()
 		})
 		cmdTook := time.Since(t)
-		removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, most+checkerLate+10*time.Second)
+		removed := waitRealServers(dirs, target, map[string]int{rip02: 1}, most+keepalived.CheckerLate+10*time.Second)
 		for _, h := range dirs {
 			// From the rule in place (the command's end): every attempt
 			// from then on waits out connect_timeout.
@@ -302,10 +302,10 @@ var _ = Describe("keepalived TCP_CHECK of a blackholed real server", Label("keep
 			record("blackhole removal "+h.Name(),
 				"web01 left the table %s after its SYNs were dropped (the nft command took %s); formula: at most delay_loop + (retry+1)×connect_timeout + retry×delay_before_retry = %d + %d×%d + %d×%d = %s, at least (retry+1)×connect_timeout + retry×delay_before_retry = %s; a refusing server is gone within %s",
 				took.Round(time.Millisecond), cmdTook.Round(time.Millisecond), check.DelayLoop, check.Retry+1, check.ConnectTimeout, check.Retry, check.DelayBeforeRetry, most, least, refused)
-			Expect(took).To(BeNumerically(">=", least-checkerEarly), "removal on %s before (retry+1)×connect_timeout + retry×delay_before_retry", h.Name())
+			Expect(took).To(BeNumerically(">=", least-keepalived.CheckerEarly), "removal on %s before (retry+1)×connect_timeout + retry×delay_before_retry", h.Name())
 			// To the command's start: the rule may have been in place as
 			// soon as it began.
-			Expect(cmdTook+took).To(BeNumerically("<=", most+checkerLate), "removal on %s", h.Name())
+			Expect(cmdTook+took).To(BeNumerically("<=", most+keepalived.CheckerLate), "removal on %s", h.Name())
 			// The negative control of the refusing specs: their formula
 			// cannot pass for this one's, which waits out connect_timeout.
 			Expect(took).To(BeNumerically(">", refused), "removal on %s within a refusing server's delay_loop + retry×delay_before_retry: connect_timeout did not count", h.Name())

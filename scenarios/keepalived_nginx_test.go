@@ -98,7 +98,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		expectPersistentSplit(res, first)
 
 		By("2. systemctl stop keepalived on lvs151: lvs152 holds the VIP and serves")
-		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalivedLate+keepalived.StopGrace, func() error {
+		took := takeover(lab, vip, "lvs152", skew(backup.Priority)+2*keepalived.Late+keepalived.StopGrace, func() error {
 			return keepalived.Stop(lvs151)
 		})
 		record("seed 000 step 2", "lvs152 held the VIP alone %s after the stop command; formula: its skew (256-%d)/256 = %s",
@@ -106,7 +106,7 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		// From the stop command: lvs151's priority-0 advert comes first,
 		// so one late wake of each keepalived (lvs151's on SIGTERM,
 		// lvs152's timer) may add up.
-		expectWithin(took, skew(backup.Priority), pollEarly, 2*keepalivedLate, "lvs152 holding the VIP after the stop command")
+		expectWithin(took, skew(backup.Priority), keepalived.PollEarly, 2*keepalived.Late, "lvs152 holding the VIP after the stop command")
 		res = send(cli, "seed 000 step 2", client.Options{Target: target, Requests: 8, Sources: first})
 		Expect(res.Errors).To(BeEmpty())
 
@@ -120,8 +120,8 @@ var _ = Describe("keepalived + nginx, seed 000 §14's five checks (lvs-nginx.yam
 		// lvs151 starts as a backup and preempts when its down timer,
 		// started with keepalived, runs out: at the earliest from the
 		// start command, at the latest from keepalived being up.
-		Expect(up+took).To(BeNumerically(">=", masterDown(advert, master.Priority)-pollEarly), "lvs151 preempted before its Master_Down_Interval from the start command")
-		Expect(took).To(BeNumerically("<=", masterDown(advert, master.Priority)+keepalivedLate), "lvs151 preempted later than its Master_Down_Interval after keepalived was up")
+		Expect(up+took).To(BeNumerically(">=", masterDown(advert, master.Priority)-keepalived.PollEarly), "lvs151 preempted before its Master_Down_Interval from the start command")
+		Expect(took).To(BeNumerically("<=", masterDown(advert, master.Priority)+keepalived.Late), "lvs151 preempted later than its Master_Down_Interval after keepalived was up")
 		res = send(cli, "seed 000 step 3", client.Options{Target: target, Requests: 8, Sources: first})
 		Expect(res.Errors).To(BeEmpty())
 

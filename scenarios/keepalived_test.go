@@ -35,46 +35,11 @@ import (
 // Each side's slack is named below for what it covers.
 
 // The slacks of the keepalived timing checks.
-const (
-	// captureJitter is the low side of a time between two adverts on
-	// one capture. A backup's timer starts when its keepalived reads the
-	// advert, which the bridge delivered to it and to the capturing link
-	// in the same pass; the capture's timestamps are the kernel's (ns),
-	// so it can only place the advert later than the backup read it by
-	// the guest's softirq scheduling between the two bridge ports, a few
-	// ms in the TCG guest. keepalived's timers are in µs and never fire
-	// early, so nothing else makes a time shorter than its formula.
-	captureJitter = 100 * time.Millisecond
-	// keepalivedLate is the high side of a VRRP timer of keepalived and
-	// of the advert or VIP change that shows it: how late the process
-	// runs in the TCG guest with four labs on its two vCPUs. In the
-	// lead's parallel runs the backup's first advert has come 2.585 s
-	// after a priority-0 advert against a 0.648 s skew (1.94 s late).
-	keepalivedLate = 2 * time.Second
-	// pollEarly is the low side of a time read by polling (the VIP's
-	// holders, the IPVS table) from a command's start: the command's own
-	// run may overlap the formula's start by its fork, which this covers,
-	// with the poll's own step (10–50 ms).
-	pollEarly = 250 * time.Millisecond
-	// clientProbe is what the client's gap may add to a takeover: a
-	// request in flight when the service came back may still be lost,
-	// and only the next one, 20 ms later, answers, each waiting at most
-	// switchoverTimeout.
-	clientProbe = switchoverTimeout + 20*time.Millisecond
-	// checkerLate is the high side of a health checker's removal: the
-	// checker's connect (or its HTTP request, or its script's fork) and
-	// the table change run in processes the loaded TCG guest schedules
-	// late, more so than VRRP's timer. In the lead's parallel runs an
-	// inhibit_on_failure removal came 8.12 s after the stop command
-	// against a 4 s formula for a refused connection.
-	checkerLate = 4500 * time.Millisecond
-	// checkerEarly is the low side of a health checker's removal: a
-	// checker has dropped a refusing server 849 ms after the stop
-	// command's start, 151 ms under the retry×delay_before_retry its
-	// retry should take (cause not found; keepalived's timers count from
-	// the time its loop last read the clock). Three times that.
-	checkerEarly = 500 * time.Millisecond
-)
+// clientProbe is what the client's gap may add to a takeover: a
+// request in flight when the service came back may still be lost,
+// and only the next one, 20 ms later, answers, each waiting at most
+// switchoverTimeout.
+const clientProbe = switchoverTimeout + 20*time.Millisecond
 
 // skew is VRRPv2's Skew_Time, (256 - priority) / 256 s.
 func skew(priority int) time.Duration { return keepalived.Skew(priority) }
@@ -381,7 +346,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				"lvs01's priority-0 advert %s after SIGTERM; lvs02's first advert (priority %d) %s after it; formula: backup skew (256-%d)/256 = %s",
 				said.Round(time.Millisecond), fo.Wire.FirstPriority, fo.Wire.Took().Round(time.Millisecond),
 				backup.Priority, formula.Round(time.Millisecond))
-			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate,
+			expectWithin(fo.Wire.Took(), formula, keepalived.CaptureJitter, keepalived.Late,
 				"lvs02's first advert after lvs01's priority-0 advert")
 			record("graceful failover",
 				"VIP on lvs02 %s after SIGTERM, %s after lvs01's priority-0 advert; %s (answers back %s after that advert); formula: %s = %s",
@@ -389,7 +354,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				fo.BackFromAnchor().Round(time.Millisecond), keepalived.Graceful.Explain(), formula.Round(time.Millisecond))
 			recordMasters("graceful failover", lab, adverts, failoverChart("SIGTERM to lvs01's keepalived", fo))
 			Expect(overlap(captures.MasterSpans(adverts))).To(BeZero(), "one MASTER advertised at a time (the control of the split brain's overlap)")
-			Expect(fo.Takeover-said).To(BeNumerically("<", formula+keepalivedLate), "the VIP on lvs02, from lvs01's priority-0 advert")
+			Expect(fo.Takeover-said).To(BeNumerically("<", formula+keepalived.Late), "the VIP on lvs02, from lvs01's priority-0 advert")
 			Expect(fo.BackFromAnchor()).To(BeNumerically("<", formula+500*time.Millisecond), "the issue's bound: answers back within the backup's skew + 0.5 s of lvs01's priority-0 advert")
 
 			By("lvs02 alone holds the VIP; lvs01 has neither VIP nor virtual servers")
@@ -419,8 +384,8 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			// lvs01 starts as a backup and preempts when its down timer,
 			// started with keepalived, runs out: at the earliest the
 			// formula from the command's start, at the latest from its end.
-			Expect(fo.Takeover).To(BeNumerically(">=", formula-pollEarly), "lvs01 preempted before its Master_Down_Interval from the start command")
-			Expect(fo.Takeover-startTook).To(BeNumerically("<=", formula+keepalivedLate), "lvs01 preempted later than its Master_Down_Interval after keepalived was up")
+			Expect(fo.Takeover).To(BeNumerically(">=", formula-keepalived.PollEarly), "lvs01 preempted before its Master_Down_Interval from the start command")
+			Expect(fo.Takeover-startTook).To(BeNumerically("<=", formula+keepalived.Late), "lvs01 preempted later than its Master_Down_Interval after keepalived was up")
 
 			By("lvs01 alone holds the VIP, with its virtual server back")
 			Expect(masterHoldsVIP(lab, vip, "lvs01")).To(Succeed())
@@ -459,7 +424,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 					took.Round(time.Millisecond), stopTook.Round(time.Millisecond), check.DelayLoop, check.Retry, check.DelayBeforeRetry, formula)
 				// The listener closes somewhere inside the stop command: the
 				// bound counts from its start.
-				Expect(took).To(BeNumerically("<=", stopTook+formula+checkerLate), "removal on %s", h.Name())
+				Expect(took).To(BeNumerically("<=", stopTook+formula+keepalived.CheckerLate), "removal on %s", h.Name())
 			}
 
 			By("the client sees only web02")
@@ -503,7 +468,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				fo.At.Sub(fo.Wire.Last).Round(time.Millisecond), fo.Wire.Took().Round(time.Millisecond), fo.Takeover.Round(time.Millisecond),
 				fo.Outage, advert, backup.Priority, formula.Round(time.Millisecond))
 			recordMasters("crash failover", lab, adverts, failoverChart("SIGKILL to lvs01's keepalived", fo))
-			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
+			expectWithin(fo.Wire.Took(), formula, keepalived.CaptureJitter, keepalived.Late, "lvs02's first advert after lvs01's last")
 			for _, e := range fo.Result.Timeline {
 				if e.Err != "" {
 					fmt.Fprintf(GinkgoWriter, "failed request: at %s (run), latency %s, source %s, %s: %s\n", e.At, e.Latency, e.Source, e.Err, e.Detail)
@@ -536,7 +501,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		})
 
 		// One retry, for timing: the client's gap is held within
-		// captureJitter below and keepalivedLate + clientProbe above
+		// keepalived.CaptureJitter below and keepalived.Late + clientProbe above
 		// Master_Down_Interval from lvs01's last advert, measured by
 		// requests every 20 ms that each give up after 250 ms; in a TCG
 		// guest shared with other labs one late scheduling of the client
@@ -564,11 +529,11 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 				"lvs01's last advert %s before the power cut; lvs02's first advert %s after it; VIP on lvs02 %s after the cut; %s (answers back %s after lvs01's last advert); formula: Master_Down_Interval 3×%d + (256-%d)/256 = %s from lvs01's last advert, then lvs02's gratuitous ARP",
 				fo.At.Sub(fo.Wire.Last).Round(time.Millisecond), fo.Wire.Took().Round(time.Millisecond), fo.Takeover.Round(time.Millisecond),
 				fo.Outage, fo.BackFromAnchor().Round(time.Millisecond), advert, backup.Priority, formula.Round(time.Millisecond))
-			expectWithin(fo.Wire.Took(), formula, captureJitter, keepalivedLate, "lvs02's first advert after lvs01's last")
+			expectWithin(fo.Wire.Took(), formula, keepalived.CaptureJitter, keepalived.Late, "lvs02's first advert after lvs01's last")
 
 			By("the client waited for the takeover: nothing answered the VIP in between")
 			Expect(fo.Failed).To(BeNumerically(">", 0))
-			expectWithin(fo.BackFromAnchor(), formula, captureJitter, keepalivedLate+clientProbe, "the client's answers back, from lvs01's last advert")
+			expectWithin(fo.BackFromAnchor(), formula, keepalived.CaptureJitter, keepalived.Late+clientProbe, "the client's answers back, from lvs01's last advert")
 
 			By("lvs02's gratuitous ARPs moved the client's neighbour entry for the VIP to lvs02's MAC")
 			mac02 := topo.MAC("lvs02", "eth0")

@@ -16,11 +16,6 @@ import (
 // waits alongside: a limit on a wait, not a measured figure.
 const actionLimit = time.Minute
 
-// captureJitter is the low side of a time between two adverts on one
-// capture (the scenarios' slack of the same name): the capture may place
-// an advert a few ms later than the backup read it.
-const captureJitter = 100 * time.Millisecond
-
 // failover checks each VRRP instance of two members or more: a graceful
 // stop of its MASTER, its start again, and a crash of the MASTER then.
 // Each is watched by keepalived.Watch (who holds the VIP, and what a
@@ -189,7 +184,7 @@ func (b *battery) graceful(ctx context.Context, v *topo.VRRP, master string, r *
 	}
 	formula := keepalived.Graceful.Formula(advertInt(v), next)
 	r.Rule = fmt.Sprintf("systemctl stop keepalived (SIGTERM) on %s: %s MASTER after Skew_Time (256-%d)/256 = %s from %s's priority-0 advert (-%s, +%s)",
-		master, next.Node, next.Priority, formula.Round(time.Millisecond), master, captureJitter, keepalivedLate)
+		master, next.Node, next.Priority, formula.Round(time.Millisecond), master, keepalived.CaptureJitter, keepalived.Late)
 	h, err := b.lab.Host(master)
 	if err != nil {
 		return "", err
@@ -201,10 +196,10 @@ func (b *battery) graceful(ctx context.Context, v *topo.VRRP, master string, r *
 		return "", fail(r, "after the graceful stop of %s, %s did not take the VIPs: %v", master, next.Node, err)
 	}
 	r.Figure = w.figure(master, next.Node)
-	low, high := captureJitter, keepalivedLate
+	low, high := keepalived.CaptureJitter, keepalived.Late
 	if !w.wire {
-		r.Rule += fmt.Sprintf("; no advert read (%v): held from the stop, +%s", w.wireErr, stopLate)
-		low, high = pollEarly, high+stopLate
+		r.Rule += fmt.Sprintf("; no advert read (%v): held from the stop, +%s", w.wireErr, keepalived.StopLate)
+		low, high = keepalived.PollEarly, high+keepalived.StopLate
 	}
 	if err := within(r, w.took, formula, low, high, next.Node+" took over"); err != nil {
 		return next.Node, err
@@ -267,7 +262,7 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 	}
 	formula := keepalived.Preempt.Formula(advertInt(v), m)
 	r.Rule = fmt.Sprintf("%s (priority %d) preempts %s (%d): MASTER again Master_Down_Interval 3×%d + (256-%d)/256 + preempt_delay %d s = %s after its keepalived starts: at least that from the start command (-%s), at most from its end (+%s)",
-		master, m.Priority, next, nm.Priority, advertInt(v), m.Priority, m.PreemptDelay, formula.Round(time.Millisecond), pollEarly, keepalivedLate)
+		master, m.Priority, next, nm.Priority, advertInt(v), m.Priority, m.PreemptDelay, formula.Round(time.Millisecond), keepalived.PollEarly, keepalived.Late)
 	var startTook time.Duration
 	w, err := b.watch(ctx, v, keepalived.Preempt, next, master, func() error {
 		t := time.Now()
@@ -285,11 +280,11 @@ func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next strin
 	if fo.Result != nil {
 		r.Figure += "; " + fo.String()
 	}
-	if fo.Takeover < formula-pollEarly {
+	if fo.Takeover < formula-keepalived.PollEarly {
 		return fail(r, "%s took the VIPs back %s after its start command, before Master_Down_Interval + preempt_delay %s", master, fo.Takeover.Round(time.Millisecond), formula.Round(time.Millisecond))
 	}
-	if fo.Takeover-startTook > formula+keepalivedLate {
-		return fail(r, "%s took the VIPs back %s after its keepalived was up, later than Master_Down_Interval + preempt_delay %s plus %s", master, (fo.Takeover - startTook).Round(time.Millisecond), formula.Round(time.Millisecond), keepalivedLate)
+	if fo.Takeover-startTook > formula+keepalived.Late {
+		return fail(r, "%s took the VIPs back %s after its keepalived was up, later than Master_Down_Interval + preempt_delay %s plus %s", master, (fo.Takeover - startTook).Round(time.Millisecond), formula.Round(time.Millisecond), keepalived.Late)
 	}
 	return nil
 }
@@ -304,7 +299,7 @@ func (b *battery) crash(ctx context.Context, v *topo.VRRP, master string, r *Res
 	}
 	formula := keepalived.Crash.Formula(advertInt(v), next)
 	r.Rule = fmt.Sprintf("kill -9 of %s's keepalived: no advert; %s MASTER after Master_Down_Interval 3×%d + (256-%d)/256 = %s from %s's last advert (-%s, +%s)",
-		master, next.Node, advertInt(v), next.Priority, formula.Round(time.Millisecond), master, captureJitter, keepalivedLate)
+		master, next.Node, advertInt(v), next.Priority, formula.Round(time.Millisecond), master, keepalived.CaptureJitter, keepalived.Late)
 	h, err := b.lab.Host(master)
 	if err != nil {
 		return err
@@ -314,11 +309,11 @@ func (b *battery) crash(ctx context.Context, v *topo.VRRP, master string, r *Res
 		return fail(r, "after the crash of %s, %s did not take the VIPs: %v", master, next.Node, err)
 	}
 	r.Figure = w.figure(master, next.Node) + fmt.Sprintf(" (%s keeps the VIPs too: nothing removed them)", master)
-	low, high := captureJitter, keepalivedLate
+	low, high := keepalived.CaptureJitter, keepalived.Late
 	if !w.wire {
 		// From the kill: the last advert was up to advert_int before it.
 		r.Rule += fmt.Sprintf("; no advert read (%v): held from the kill", w.wireErr)
-		low += time.Duration(advertInt(v))*time.Second + pollEarly
+		low += time.Duration(advertInt(v))*time.Second + keepalived.PollEarly
 	}
 	return within(r, w.took, formula, low, high, next.Node+" took over")
 }
@@ -341,7 +336,7 @@ func (b *battery) restore(ctx context.Context, v *topo.VRRP) error {
 			}
 		}
 	}
-	wctx, cancel := context.WithTimeout(ctx, keepalived.SettleBound(v)+keepalivedLate+actionLimit)
+	wctx, cancel := context.WithTimeout(ctx, keepalived.SettleBound(v)+keepalived.Late+actionLimit)
 	defer cancel()
 	if _, _, err := keepalived.WaitInstance(wctx, b.lab, v, keepalived.ExpectedMasters(v)); err != nil {
 		return fmt.Errorf("no MASTER of %s to fail over from: %w", v.Name, err)

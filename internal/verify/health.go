@@ -68,13 +68,13 @@ func (b *battery) removal(ctx context.Context, svc *topo.Service, down []*topo.R
 	}
 	what := strings.Join(names, ", ")
 	r.Rule = fmt.Sprintf("%s (delay_loop %d, retry %d, delay_before_retry %d, connect_timeout %d): a stopped server (connection refused) is out of the table within delay_loop + retry × delay_before_retry = %s, back within delay_loop + connect_timeout = %s (slack %s)",
-		c.Type, c.DelayLoop, c.Retry, c.DelayBeforeRetry, c.ConnectTimeout, gone, back, checkerLate)
+		c.Type, c.DelayLoop, c.Retry, c.DelayBeforeRetry, c.ConnectTimeout, gone, back, keepalived.CheckerLate)
 	if len(down) == len(svc.RealServers) && svc.SorryServer != nil {
-		r.Rule = fmt.Sprintf("sorry_server %s: once every real server is down it alone is in the table, within %s; the real servers back within %s (slack %s)", svc.SorryServer.Node, gone, back, checkerLate)
+		r.Rule = fmt.Sprintf("sorry_server %s: once every real server is down it alone is in the table, within %s; the real servers back within %s (slack %s)", svc.SorryServer.Node, gone, back, keepalived.CheckerLate)
 	}
 
 	// From the full table: a server an earlier check stopped must be back.
-	if _, err := b.waitTable(ctx, dirs, svc, full, back+checkerLate); err != nil {
+	if _, err := b.waitTable(ctx, dirs, svc, full, back+keepalived.CheckerLate); err != nil {
 		return fail(r, "before the check: %v", err)
 	}
 	start := time.Now()
@@ -87,7 +87,7 @@ func (b *battery) removal(ctx context.Context, svc *topo.Service, down []*topo.R
 			return err
 		}
 	}
-	removed, rerr := b.waitTable(ctx, dirs, svc, without, gone+checkerLate)
+	removed, rerr := b.waitTable(ctx, dirs, svc, without, gone+keepalived.CheckerLate)
 	stopped := time.Since(start)
 	binary := b.opts.Binary
 	if binary == "" {
@@ -105,7 +105,7 @@ func (b *battery) removal(ctx context.Context, svc *topo.Service, down []*topo.R
 			return err
 		}
 	}
-	readded, aerr := b.waitTable(ctx, dirs, svc, full, back+checkerLate)
+	readded, aerr := b.waitTable(ctx, dirs, svc, full, back+keepalived.CheckerLate)
 	r.Figure = fmt.Sprintf("%s stopped: out of the table after %s; started: back after %s",
 		what, durations(removed), durations(readded))
 	if rerr != nil {

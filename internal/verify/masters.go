@@ -33,7 +33,7 @@ func (b *battery) master(ctx context.Context, v *topo.VRRP, r *Result) error {
 		r.Verdict, r.Figure = Skip, "the instance has no VIPs"
 		return nil
 	}
-	bound := keepalived.SettleBound(v) + keepalivedLate
+	bound := keepalived.SettleBound(v) + keepalived.Late
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	master, _, err := keepalived.WaitInstance(wctx, b.lab, v, expected)
@@ -86,7 +86,7 @@ func masterRule(v *topo.VRRP, expected []string, hold time.Duration) string {
 		ms = append(ms, s)
 	}
 	return fmt.Sprintf("exactly one director holds each VIP, for %s (the longest Master_Down_Interval + advert_int + %s): %s (keepalived.ExpectedMasters of %s)",
-		hold.Round(time.Millisecond), keepalivedLate, strings.Join(expected, " or "), strings.Join(ms, ", "))
+		hold.Round(time.Millisecond), keepalived.Late, strings.Join(expected, " or "), strings.Join(ms, ", "))
 }
 
 // heldFigure says who holds each VIP.
@@ -126,13 +126,13 @@ func masterCause(v *topo.VRRP, held [][]string, expected []string) string {
 // holdBound is how long the master check watches a settled MASTER: the
 // longest Master_Down_Interval of the members (a member that does not
 // hear the MASTER's adverts becomes MASTER too once it runs out) plus
-// advert_int and keepalivedLate.
+// advert_int and keepalived.Late.
 func holdBound(v *topo.VRRP) time.Duration {
 	var mdi time.Duration
 	for _, m := range v.Members {
 		mdi = max(mdi, keepalived.MasterDownInterval(advertInt(v), m.Priority))
 	}
-	return mdi + time.Duration(advertInt(v))*time.Second + keepalivedLate
+	return mdi + time.Duration(advertInt(v))*time.Second + keepalived.Late
 }
 
 // states says in which state each member's keepalived last reported v,

@@ -167,7 +167,7 @@ func (b *battery) tableReady(ctx context.Context, svc *topo.Service, r *Result) 
 		}
 	}()
 	want := wantTable(svc, nil)
-	bound := keepalived.CheckBound(svc.Check) + checkerLate
+	bound := keepalived.CheckBound(svc.Check) + keepalived.CheckerLate
 	if _, err := b.waitTable(ctx, dirs, svc, want, bound); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

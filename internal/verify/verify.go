@@ -12,27 +12,11 @@ import (
 	"github.com/lvslab/lvslab/topo"
 )
 
-// The slacks the live checks add to a formula, each for what it covers.
-// They are the scenarios' (scenarios/keepalived_test.go), for the same
-// reasons: the TCG guest runs keepalived, its checkers and our polls late.
-const (
-	// keepalivedLate is the high side of a VRRP timer of keepalived and
-	// of the VIP change that shows it.
-	keepalivedLate = 2 * time.Second
-	// stopLate is how late keepalived's priority-0 advert may follow the
-	// SIGTERM of a graceful stop: 1.1 s has been seen under load.
-	stopLate = 1500 * time.Millisecond
-	// pollEarly is the low side of a time read by polling from a
-	// command's start.
-	pollEarly = 250 * time.Millisecond
-	// checkerLate is the high side of a health checker's removal or
-	// re-add: its connect and the table change run late in a loaded guest.
-	checkerLate = 4500 * time.Millisecond
-	// requestTimeout bounds each request of the distribution and path
-	// checks: a lab answers in tens of ms, but a loaded TCG guest has
-	// let one of 20 wait past a second.
-	requestTimeout = 3 * time.Second
-)
+// requestTimeout bounds each request of the distribution and path
+// checks: a lab answers in tens of ms, but a loaded TCG guest has let
+// one of 20 wait past a second. (The slacks on keepalived's formulas are
+// director/keepalived's, the scenarios' too.)
+const requestTimeout = 3 * time.Second
 
 // Options tune Run.
 type Options struct {
