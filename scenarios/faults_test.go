@@ -297,6 +297,7 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 						last = t
 					}
 				}
+				Expect(last).NotTo(BeZero(), "no advert of lvs01 on the capture before lvs02's takeover at %s: nothing to hold it to", s.From)
 				gap := s.From.Sub(last)
 				Expect(gap).To(BeNumerically(">=", mdi-keepalived.CaptureJitter),
 					"lvs02 took over %s after lvs01's last advert it heard, before Master_Down_Interval %s: fewer than %d adverts were lost", gap, mdi, k)

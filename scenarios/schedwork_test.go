@@ -114,9 +114,10 @@ func (w *schedSpec) predict(name string, svc *topo.Service, sources []netip.Addr
 // the held connections, for closing.
 func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.Addr) ([]string, []*heldConn) {
 	GinkgoHelper()
-	cl := host(lab, "client")
+	cl, lvs := host(lab, "client"), host(lab, "lvs")
 	var out []string
 	var held []*heldConn
+	open := 0 // held connections not yet closed
 	for _, st := range w.Steps {
 		switch st.Kind {
 		case holdStep:
@@ -129,10 +130,19 @@ func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.A
 				}
 				out = append(out, hc.Server)
 				held = append(held, hc)
+				open++
 			}
 		case releaseStep:
 			if hc := held[st.Index]; hc != nil {
 				Expect(hc.Close()).To(Succeed())
+				open--
+				// The model's Close moves the connection out of the
+				// active count at once; the director does so when it
+				// forwards the client's FIN, which a loaded guest may
+				// not have done before the next SYN (a swap control
+				// once passed on that race).
+				Eventually(func() int { return activeConns(lvs, vip) }).WithTimeout(5*time.Second).WithPolling(20*time.Millisecond).
+					Should(Equal(open), "the director still counts the closed connection as active")
 			}
 		case requestStep:
 			res, err := client.Run(ctx(), cl, client.Options{
@@ -149,6 +159,20 @@ func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.A
 		}
 	}
 	return out, held
+}
+
+// activeConns is the director's active connections to the service at
+// vip, all its real servers together (ipvsadm -Ln's ActiveConn column
+// summed).
+func activeConns(lvs *topo.Host, vip netip.AddrPort) int {
+	GinkgoHelper()
+	e := snapshot(lvs).ServiceAt(vip)
+	Expect(e).NotTo(BeNil(), "no virtual service %s on %s", vip, lvs.Name())
+	n := 0
+	for _, d := range e.Destinations {
+		n += d.ActiveConnections
+	}
+	return n
 }
 
 // verdict is "" when got is want, else where they first differ.
