@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/lvslab/lvslab/captures"
@@ -176,6 +177,36 @@ type Failover struct {
 	Wire Wire
 	// Result is the client's run; nil without a client.
 	Result *client.Result
+	// ClientStart is when the client's run began: its Timeline's At
+	// counts from here (a few ms early: the run starts in a goroutine).
+	ClientStart time.Time
+}
+
+// FailedAcross splits the client's requests that failed since the
+// action by whether each was in flight at one of times, within slack:
+// across are those whose [start, end] holds one (a gratuitous ARP that
+// moved the client's neighbour entry to the new MASTER: the rest of such
+// a connection reaches a director without its IPVS entry, which resets
+// it); other are the rest.
+func (f *Failover) FailedAcross(times []time.Time, slack time.Duration) (across, other []client.Event) {
+	if f.Result == nil {
+		return nil, nil
+	}
+	for _, e := range f.Result.Timeline {
+		start := f.ClientStart.Add(e.At)
+		if e.Err == "" || start.Before(f.At) {
+			continue
+		}
+		end := start.Add(e.Latency)
+		if slices.ContainsFunc(times, func(t time.Time) bool {
+			return !t.Before(start.Add(-slack)) && !t.After(end.Add(slack))
+		}) {
+			across = append(across, e)
+		} else {
+			other = append(other, e)
+		}
+	}
+	return across, other
 }
 
 // Outage is what a client saw of a failover, relative to the action.
@@ -439,7 +470,7 @@ func Watch(ctx context.Context, lab *topo.Lab, kind Kind, o WatchOptions, action
 	}
 	f.Takeover, f.Holders = s.at.Sub(f.At), s.holders
 	if r.res != nil {
-		f.Result = r.res
+		f.Result, f.ClientStart = r.res, t0
 		f.Outage, err = OutageOf(r.res.Timeline, f.At.Sub(t0), f.Takeover)
 		if err != nil {
 			return f, fmt.Errorf("client %s: %w: %v", o.Client.Name(), err, r.res.Errors)

@@ -306,3 +306,34 @@ func TestContainsOnly(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedAcross(t *testing.T) {
+	start := time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	at := func(n int) time.Time { return start.Add(ms(n)) }
+	f := &Failover{At: at(1000), ClientStart: start, Result: &client.Result{Timeline: []client.Event{
+		{At: ms(500), Err: client.Refused, Latency: ms(10)},   // before the action: neither
+		{At: ms(1100), Server: "web01", Latency: ms(10)},      // answered: neither
+		{At: ms(3000), Err: client.Refused, Latency: ms(300)}, // in flight at 3.2 s
+		{At: ms(3400), Err: client.Timeout, Latency: ms(250)}, // after it
+	}}}
+	tests := []struct {
+		name          string
+		times         []time.Time
+		slack         time.Duration
+		across, other int
+	}{
+		{"a GARP inside the failed connection", []time.Time{at(3200)}, 0, 1, 1},
+		{"within the slack", []time.Time{at(3350)}, ms(100), 2, 0},
+		{"no GARP: every failure is other", nil, ms(100), 0, 2},
+		{"a GARP before any failure (negative control)", []time.Time{at(2000)}, ms(100), 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			across, other := f.FailedAcross(tt.times, tt.slack)
+			if len(across) != tt.across || len(other) != tt.other {
+				t.Errorf("FailedAcross = %d across, %d other; want %d, %d", len(across), len(other), tt.across, tt.other)
+			}
+		})
+	}
+}
