@@ -1,7 +1,7 @@
 // Package topo owns a lab's topology: the lab file that describes it (a
 // Spec), the network namespaces, bridges and veth pairs that stand it up,
-// the processes that run inside it and the teardown that leaves the host
-// as it was. Everything else in lvslab — directors, real servers, the
+// its state directory and the teardown that leaves the host as it was,
+// ending whatever still runs inside. Everything else in lvslab — directors, real servers, the
 // client, captures, keepalived — reads a Spec and works through a Host.
 //
 // # Overview
@@ -71,13 +71,11 @@
 //
 // # Processes
 //
-// A node's long-running processes (a real server's backend, keepalived)
-// run inside its namespace and are supervised through records and logs in
-// the lab's state directory, so that the command that stops one need not
-// be the one that started it. A pid is never an identity on its own: a record keeps the
-// process's start time, and a pid whose start time differs is some other
-// process, never signalled. Whatever is still running when the lab goes
-// is ended by Destroy.
+// A node's long-running processes (a real server's server, keepalived)
+// run inside its namespace; internal/daemon supervises them through
+// records and logs in the lab's state directory (StateDir), so
+// that the command that stops one need not be the one that started it.
+// Whatever is still running when the lab goes is ended by Destroy.
 //
 // # Cleanup
 //
