@@ -109,7 +109,7 @@ func TestBrowser(t *testing.T) {
 				drawn[m[1]]++
 			}
 		}
-		for _, class := range []string{"topology", "tally", "timeline", "masters"} {
+		for _, class := range []string{"topology", "tally", "masters"} {
 			if drawn[class] == 0 {
 				t.Errorf("no non-empty <svg class=%q> in the DOM (drawn: %v)", class, drawn)
 			}

@@ -21,7 +21,6 @@
 //
 //	AddReportEntry("rr over web1/web2", reports.Tally{Title: "100 requests", Counts: res.Tally, Errors: res.Errors})
 //	AddReportEntry("ipvsadm -Ln", reports.Table{Text: director.FormatTable(t)})
-//	AddReportEntry("failover", reports.Timeline{...})
 //	AddReportEntry("who is MASTER", reports.MastersFrom("SIGKILL to lvs01", killed, lanes, events, lastOK, firstOK))
 //
 // Any other entry (a spec's sentence with its figures and formula) is

@@ -15,7 +15,6 @@ const (
 	KindText     = "text"
 	KindTally    = "tally"
 	KindTable    = "table"
-	KindTimeline = "timeline"
 	KindMasters  = "masters"
 	KindLab      = "lab"
 	KindArtifact = "artifacts"
@@ -91,42 +90,11 @@ func (t Table) MarshalJSON() ([]byte, error) {
 
 func (t Table) String() string { return strings.TrimSpace(t.Title + "\n" + t.Text) }
 
-// Timeline is what happened when, from an action at 0: VRRP state
-// changes, a client's first failure and first success; Gap marks the time
-// the service was unavailable.
-type Timeline struct {
-	Title  string          `json:"title,omitempty"`
-	Events []TimelineEvent `json:"events"`
-	// Gap is [From, To) relative to the action; zero To means none.
-	GapFrom Duration `json:"gap_from"`
-	GapTo   Duration `json:"gap_to"`
-}
-
-// TimelineEvent is one moment: "lvs02 MASTER", "first success".
+// TimelineEvent is one moment of a Masters chart: "lvs02 MASTER",
+// "the client's answers are back".
 type TimelineEvent struct {
 	At    Duration `json:"at"`
 	Label string   `json:"label"`
-}
-
-// MarshalJSON adds the kind.
-func (t Timeline) MarshalJSON() ([]byte, error) {
-	type plain Timeline
-	return json.Marshal(struct {
-		Kind string `json:"kind"`
-		plain
-	}{KindTimeline, plain(t)})
-}
-
-func (t Timeline) String() string {
-	var b strings.Builder
-	b.WriteString(t.Title)
-	for _, e := range t.Events {
-		fmt.Fprintf(&b, "\n  %8s %s", time.Duration(e.At).Round(time.Millisecond), e.Label)
-	}
-	if t.GapTo > 0 {
-		fmt.Fprintf(&b, "\n  gap %s", time.Duration(t.GapTo-t.GapFrom).Round(time.Millisecond))
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // Masters is who was VRRP MASTER when, around an action at 0 (a

@@ -3,7 +3,6 @@ package reports
 import (
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/onsi/ginkgo/v2/types"
@@ -28,7 +27,6 @@ func TestAddEntry(t *testing.T) {
 	tally := Tally{Title: "20 requests", Counts: map[string]int{"web1": 10, "web2": 10}}
 	tallyErr := Tally{Title: "4 requests", Counts: map[string]int{"web1": 1}, Errors: map[string]int{"refused": 3}}
 	table := Table{Text: "TCP  192.168.188.100:80 rr"}
-	tl := Timeline{Events: []TimelineEvent{{At: Duration(time.Second), Label: "lvs02 MASTER"}}, GapTo: Duration(time.Second)}
 	hops := "\nflow 192.168.10.6:40000 → 192.168.188.100:80\n\nrequest:\n  #  TIME\n"
 	tests := []struct {
 		name string
@@ -37,7 +35,6 @@ func TestAddEntry(t *testing.T) {
 	}{
 		{"typed tally", entry(t, "rr", tally), Entry{Name: "rr", Kind: KindTally, Tally: &tally}},
 		{"typed table", entry(t, "ipvsadm", table), Entry{Name: "ipvsadm", Kind: KindTable, Table: &table}},
-		{"typed timeline", entry(t, "failover", tl), Entry{Name: "failover", Kind: KindTimeline, Timeline: &tl}},
 		{"typed tally with errors", entry(t, "after", tallyErr), Entry{Name: "after", Kind: KindTally, Tally: &tallyErr}},
 		{"plain text", entry(t, "lc", "held [web1 web2 web1], then web2"), Entry{Name: "lc", Kind: KindText, Text: "held [web1 web2 web1], then web2"}},
 		{"text is not parsed", entry(t, "nat", "100 requests: tally map[web1:50 web2:50]"), Entry{Name: "nat", Kind: KindText, Text: "100 requests: tally map[web1:50 web2:50]"}},

@@ -16,7 +16,6 @@ var reportTemplate string
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"topology": TopologySVG,
 	"tallySVG": TallySVG,
-	"timeline": TimelineSVG,
 	"masters":  MastersSVG,
 	"anchor":   Anchor,
 	"join":     strings.Join,

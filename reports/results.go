@@ -57,13 +57,12 @@ type Spec struct {
 // Entry is one report entry (a recorded figure); exactly one of its
 // values is set, as Kind says.
 type Entry struct {
-	Name     string    `json:"name"`
-	Kind     string    `json:"kind"`
-	Text     string    `json:"text,omitempty"`
-	Tally    *Tally    `json:"tally,omitempty"`
-	Table    *Table    `json:"table,omitempty"`
-	Timeline *Timeline `json:"timeline,omitempty"`
-	Masters  *Masters  `json:"masters,omitempty"`
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"`
+	Text    string   `json:"text,omitempty"`
+	Tally   *Tally   `json:"tally,omitempty"`
+	Table   *Table   `json:"table,omitempty"`
+	Masters *Masters `json:"masters,omitempty"`
 }
 
 // Failure is why a spec failed.
@@ -265,9 +264,6 @@ func addEntry(s *Spec, re types.ReportEntry) {
 	case KindTable:
 		e.Table = new(Table)
 		err = json.Unmarshal(data, e.Table)
-	case KindTimeline:
-		e.Timeline = new(Timeline)
-		err = json.Unmarshal(data, e.Timeline)
 	case KindMasters:
 		e.Masters = new(Masters)
 		err = json.Unmarshal(data, e.Masters)

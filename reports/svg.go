@@ -124,37 +124,6 @@ func TallySVG(t Tally) template.HTML {
 	return template.HTML(b.String())
 }
 
-// TimelineSVG draws events on a time axis from the action (0), with the
-// gap shaded red.
-func TimelineSVG(t Timeline) template.HTML {
-	const (
-		left, axisW, w = 40, 640, 720
-	)
-	end := time.Duration(t.GapTo)
-	for _, e := range t.Events {
-		end = max(end, time.Duration(e.At))
-	}
-	end = max(end+end/10, time.Second)
-	x := func(d Duration) int { return left + int(int64(axisW)*int64(d)/int64(end)) }
-	h := 70 + 18*len(t.Events)
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="timeline">`, w, h, w, h)
-	if t.GapTo > t.GapFrom {
-		fmt.Fprintf(&b, `<rect x="%d" y="20" width="%d" height="24" fill="#e15759" opacity="0.35"/>`, x(t.GapFrom), max(x(t.GapTo)-x(t.GapFrom), 1))
-		fmt.Fprintf(&b, `<text x="%d" y="16" class="lbl">gap %s</text>`, x(t.GapFrom), esc((t.GapTo - t.GapFrom).String()))
-	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="44" x2="%d" y2="44" stroke="#333" stroke-width="2"/>`, left, left+axisW)
-	fmt.Fprintf(&b, `<text x="%d" y="60" class="lbl">0</text><text x="%d" y="60" class="lbl" text-anchor="end">%s</text>`, left, left+axisW, esc(Duration(end).String()))
-	for i, e := range t.Events {
-		ex := x(e.At)
-		y := 76 + 18*i
-		fmt.Fprintf(&b, `<line x1="%d" y1="26" x2="%d" y2="%d" stroke="#f28e2b" stroke-dasharray="3,2"/>`, ex, ex, y-4)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="lbl">%s %s</text>`, ex+3, y, esc(e.At.String()), esc(e.Label))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
-}
-
 // masterSources are the MasterSpan sources in legend order, with their
 // colours and legend keys; any other source is drawn grey. The first
 // three are in every legend; the others (lanes that are not a

@@ -49,8 +49,8 @@ func record(name, format string, args ...any) {
 	AddReportEntry(name, msg)
 }
 
-// recordFigure is record for a typed figure (reports.Tally, Table,
-// Timeline), which the report draws.
+// recordFigure is record for a typed figure (reports.Tally, Table;
+// the MASTER chart goes through recordMasters), which the report draws.
 func recordFigure(name string, v fmt.Stringer) {
 	fmt.Fprintf(GinkgoWriter, "%s: %s\n", name, v)
 	AddReportEntry(name, v)
