@@ -104,7 +104,7 @@ func startNginx(h *topo.Host, opts ServeOptions) error {
 	if err := writeNginxFiles(dir, opts); err != nil {
 		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
-	pid, err := daemon.Start(h, ProcessName, nginxArgv(binary, dir))
+	pid, err := daemon.Start(h, ProcessName, nginxArgv(binary, dir), daemon.NetnsOnly)
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,19 @@ func TestNginx(t *testing.T) {
 		}
 	})
 
+	t.Run("it runs in web1's network namespace", func(t *testing.T) {
+		pid, _, err := daemon.Status(web1, realserver.ProcessName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !testutil.SameNamespace(t, pid, "net", web1.NsPath()) {
+			t.Errorf("nginx pid %d is not in %s", pid, web1.NsPath())
+		}
+		if testutil.SameNamespace(t, pid, "net", "/proc/thread-self/ns/net") {
+			t.Errorf("nginx pid %d is in the root network namespace", pid)
+		}
+	})
+
 	steps := []struct {
 		name string
 		do   func(t *testing.T)

@@ -111,7 +111,7 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 			return fmt.Errorf("start server on %s: %w", h.Name(), err)
 		}
 	}
-	if _, err := daemon.Start(h, ProcessName, Argv(binary, opts)); err != nil {
+	if _, err := daemon.Start(h, ProcessName, Argv(binary, opts), daemon.NetnsOnly); err != nil {
 		return err
 	}
 	if err := daemon.WaitReady(h, ProcessName, readyTimeout, listening(h, opts)); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/daemon"
 	"github.com/lvslab/lvslab/internal/labtest"
+	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -134,6 +135,24 @@ func TestServe(t *testing.T) {
 		res = get(t, cl, netip.AddrPortFrom(labtest.VIP, realserver.EchoPort), client.UDPEcho, 2)
 		if res.Tally["web1"] != 2 {
 			t.Fatalf("udp echo via the VIP: tally %v, errors %v; want 2 from web1 (reply not from the VIP?)", res.Tally, res.Errors)
+		}
+	})
+	// The backend is forked inside its node's network namespace
+	// (daemon.NetnsOnly): its /proc/PID/ns/net is the node's, and the
+	// same check against the root namespace (a pool thread's) fails.
+	t.Run("backend runs in its node's namespace", func(t *testing.T) {
+		for _, node := range []string{"web1", "web2"} {
+			h := labtest.Host(t, lab, node)
+			pid, running, err := daemon.Status(h, realserver.ProcessName)
+			if err != nil || !running {
+				t.Fatalf("%s: server running %v, %v", node, running, err)
+			}
+			if !testutil.SameNamespace(t, pid, "net", h.NsPath()) {
+				t.Errorf("%s: backend pid %d is not in %s", node, pid, h.NsPath())
+			}
+			if testutil.SameNamespace(t, pid, "net", "/proc/thread-self/ns/net") {
+				t.Errorf("%s: backend pid %d is in the root network namespace", node, pid)
+			}
 		}
 	})
 	t.Run("start twice fails", func(t *testing.T) {

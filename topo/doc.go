@@ -65,7 +65,10 @@
 //
 // A Host is a live node. Do runs a function on a thread inside the node's
 // namespace; Netlink returns a handle bound to it; Command prepares a
-// program to run there (`ip netns exec NS …`). WriteSysctls and ReadSysctl
+// program to run there (`ip netns exec NS …`, /sys remounted for it);
+// StartProcess starts one in the network namespace alone, forked from a
+// thread inside it (`nsenter --net=…`: no ip process, no mount
+// namespace). WriteSysctls and ReadSysctl
 // set and read the namespace's own sysctls; SetLinks brings its cables
 // down and up again (a cut cable, a crashed host).
 //

@@ -47,6 +47,23 @@ func (h *Host) Command(ctx context.Context, argv ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, "ip", args...)
 }
 
+// StartProcess starts cmd inside the node's network namespace, and only
+// that: it forks from a throwaway OS thread that has entered the
+// namespace (Do), so the child inherits it, and the thread dies
+// afterwards instead of returning to the pool. Unlike Command, no ip
+// process runs first and no mount namespace is made: the child sees the
+// host's mounts, so /sys/class/net lists the host's interfaces, not the
+// node's; use it for processes that only open sockets (a real server's
+// server), Command for those that read /sys (keepalived). Once it
+// returns, cmd.Process is argv's process, already inside the namespace.
+// Equivalent to: `nsenter --net=/run/netns/NS ARGV…`.
+func (h *Host) StartProcess(cmd *exec.Cmd) error {
+	if err := h.Do(cmd.Start); err != nil {
+		return fmt.Errorf("start process in namespace %s: %w", h.Namespace(), err)
+	}
+	return nil
+}
+
 func handleAt(path string) (*netlink.Handle, error) {
 	ns, err := netns.GetFromPath(path)
 	if err != nil {

@@ -12,7 +12,9 @@
 //	logs/NODE.NAME.log     the daemon's stdout and stderr (LogPath)
 //
 // [Start] runs argv inside the node's namespace, in a session of its own
-// (`setsid ip netns exec NS ARGV… >>LOG 2>&1 &`); [Stop] sends SIGTERM,
+// (`setsid ip netns exec NS ARGV… >>LOG 2>&1 &`; with [NetnsOnly], forked
+// from a thread inside the network namespace, without ip's mount
+// namespace and /sys: the real servers' servers); [Stop] sends SIGTERM,
 // then SIGKILL to the process and its group after a grace; [Signal]
 // sends one signal; [Status] says whether it runs.
 //

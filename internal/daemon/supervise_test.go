@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/lvslab/lvslab/internal/testutil"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -141,6 +143,56 @@ func TestProcessSupervisor(t *testing.T) {
 		})
 		if sid, err := syscall.Getpgid(pid); err != nil || sid != pid {
 			t.Errorf("process group %d (%v), want its own session %d", sid, err, pid)
+		}
+	})
+
+	// NetnsOnly: argv's process, in the node's network namespace from
+	// the first moment (no wait for ip to enter it), in the caller's
+	// mount namespace (no ip netns exec, which makes one to remount /sys),
+	// in a session of its own; stopped and reaped as any other.
+	t.Run("netns only runs in the node's network namespace alone", func(t *testing.T) {
+		pid, err := Start(h, "netonly", []string{"sleep", "30"}, NetnsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = Stop(h, "netonly", 0) })
+		const self = "/proc/thread-self/ns/" // a pool thread: the root namespace
+		if !testutil.SameNamespace(t, pid, "net", h.NsPath()) {
+			t.Errorf("pid %d is not in the node's network namespace %s", pid, h.NsPath())
+		}
+		if testutil.SameNamespace(t, pid, "net", self+"net") {
+			t.Errorf("pid %d is in the caller's (root) network namespace", pid)
+		}
+		if !testutil.SameNamespace(t, pid, "mnt", self+"mnt") {
+			t.Errorf("pid %d has a mount namespace of its own: started through ip netns exec?", pid)
+		}
+		if sid, err := unix.Getsid(pid); err != nil || sid != pid {
+			t.Errorf("session %d (%v), want its own %d", sid, err, pid)
+		}
+		if rec, err := ReadRecord(h, "netonly"); err != nil || rec.PID != pid || rec.Argv[0] != "sleep" {
+			t.Errorf("record %+v (%v), want pid %d running sleep", rec, err, pid)
+		}
+		if err := Stop(h, "netonly", time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if !gone(pid) {
+			t.Errorf("pid %d still exists after stop (a zombie?)", pid)
+		}
+	})
+
+	// The control for the checks above: without NetnsOnly, ip netns exec
+	// gives the process a mount namespace of its own.
+	t.Run("without netns only the mount namespace is ip's", func(t *testing.T) {
+		pid, err := Start(h, "viaip", []string{"sleep", "30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = Stop(h, "viaip", 0) })
+		waitFor(t, 5*time.Second, "ip to enter the namespace and exec sleep", func() bool {
+			return testutil.SameNamespace(t, pid, "net", h.NsPath())
+		})
+		if testutil.SameNamespace(t, pid, "mnt", "/proc/thread-self/ns/mnt") {
+			t.Errorf("pid %d shares the caller's mount namespace after ip netns exec", pid)
 		}
 	})
 

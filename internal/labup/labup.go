@@ -89,8 +89,10 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 // workers.Limit() at a time; then keepalived, whose first checks need the
 // backends. The first failure stops what has not started yet; Up then
 // tears everything down. A backend's start is mostly CPU: in the TCG
-// guest `ip netns exec` took 0.4-1.3 s and the Go executable's start
-// 0.6-2.2 s (a busy host), so more workers than CPUs would only queue.
+// guest the Go executable's start took 0.6-2.2 s (a busy host; backends
+// are forked inside their namespace, daemon.NetnsOnly, which saved the
+// 0.4-1.3 s `ip netns exec` took), so more workers than CPUs would only
+// queue.
 func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 	binary := opts.Binary
 	if !opts.NoBackends {

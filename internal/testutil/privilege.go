@@ -1,4 +1,4 @@
-// Package testutil holds the gates tests share: a test that needs a
+// Package testutil holds the gates and checks tests share: a test that needs a
 // privilege or a kernel feature skips locally with the reason, but fails in
 // CI (CI=true), where every such feature must be present.
 package testutil
