@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lvslab/lvslab/topo"
@@ -78,6 +79,56 @@ vrrp_instance VI_2 {
 	for _, s := range res.Spec.Segments {
 		if s.Name == "ens224" && !spareNets.Contains(s.Subnet.Addr()) {
 			t.Errorf("segment ens224 is %s, want one in %s", s.Subnet, spareNets)
+		}
+	}
+}
+
+// TestDefeats: a digest line names the check it defeats (Caveat.Defeats,
+// for lvslab verify), a missing notify program does not; CaveatsOf a
+// lab file read back gives the same caveats as the import.
+func TestDefeats(t *testing.T) {
+	res, err := Import([]string{confData + "/debian/keepalived.conf.sample"}, Options{Exists: absent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range res.Caveats {
+		switch {
+		case strings.Contains(c.Text, "digest"):
+			if c.Defeats == nil || c.Defeats.Port == 0 || !c.Defeats.RealServer.IsValid() || !strings.Contains(c.Defeats.What, "digest") {
+				t.Errorf("%s: Defeats = %+v", c, c.Defeats)
+			}
+			n++
+		case c.Defeats != nil:
+			t.Errorf("%s defeats %+v", c, c.Defeats)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no digest caveat: %v", res.Caveats)
+	}
+	dir := t.TempDir()
+	res, err = Import([]string{confData + "/debian/keepalived.conf.sample"}, Options{Exists: absent, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := filepath.Join(dir, "lab.yaml")
+	if err := os.WriteFile(lab, res.YAML, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := topo.Load(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := CaveatsOf(spec, absent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(res.Caveats) {
+		t.Fatalf("CaveatsOf gives %d caveats, the import %d", len(back), len(res.Caveats))
+	}
+	for i := range back {
+		if back[i].Text != res.Caveats[i].Text || (back[i].Defeats == nil) != (res.Caveats[i].Defeats == nil) {
+			t.Errorf("caveat %d: %s, the import's %s", i, back[i], res.Caveats[i])
 		}
 	}
 }

@@ -71,7 +71,7 @@ func (b *builder) result() (*Result, error) {
 	if len(b.caveats) > 0 {
 		w.comment(0, "\nWhat cannot run in a lab as written (the files are not changed):")
 		for _, c := range b.caveats {
-			w.comment(0, "- "+c)
+			w.comment(0, "- "+c.String())
 		}
 	}
 	name := b.labName()
