@@ -220,6 +220,9 @@ func fromVirtualServer(vs *conf.VirtualServer) *service {
 			c := r.Checks[0]
 			svc.check, svc.checkAt = topoCheck(c), c.Node.Pos.String()
 			svc.check.InhibitOnFailure = r.InhibitOnFailure
+			if svc.check.ConnectPort == r.Port {
+				svc.check.ConnectPort = 0 // the real server's own port
+			}
 		}
 	}
 	if svc.check != nil {
@@ -246,6 +249,7 @@ func topoCheck(c *conf.Check) *topo.Check {
 		tc.URL, tc.StatusCode = c.URLs[0].Path, c.URLs[0].StatusCode
 	}
 	tc.Script = c.MiscPath
+	tc.ConnectPort = c.ConnectPort
 	return tc
 }
 

@@ -259,6 +259,10 @@ func (b *builder) writeServices(w *yw) {
 			if c.Script != "" {
 				w.line(3, "script: %s", q(c.Script))
 			}
+			if c.ConnectPort != 0 {
+				w.comment(3, "the check connects to this port, not the real servers' own: they listen on it too")
+				w.line(3, "connect_port: %d", c.ConnectPort)
+			}
 			if c.InhibitOnFailure {
 				w.line(3, "inhibit_on_failure: true")
 			}
