@@ -167,7 +167,8 @@ func Running(h *topo.Host) (bool, error) {
 // service's port or fwmark ports): HTTP on a TCP port whose service has an
 // HTTP_GET check or that is a web port (HTTPPorts), a TCP echo listener
 // that accepts connections on any other TCP port (a MySQL 3306 answers a
-// TCP_CHECK), UDP echo on every UDP port; echo on 7 over TCP and UDP, and
+// TCP_CHECK), UDP echo on every UDP port; the port its service's check
+// connects to (Check.ConnectPort) as its service's ports; echo on 7 over TCP and UDP, and
 // HTTP on 80 when the node serves no TCP port. A node whose lab file says
 // `server: nginx` gets nginx on every TCP port (HTTP) and no echo.
 func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
@@ -184,6 +185,9 @@ func ServiceOptions(spec *topo.Spec, node string) ServeOptions {
 			ports := []uint16{rs.Port}
 			if rs.Port == 0 {
 				ports = append([]uint16{svc.Port}, svc.Ports...)
+			}
+			if c := svc.Check; c != nil && c.ConnectPort != 0 && (c.Type == topo.CheckTCP || c.Type == topo.CheckHTTP) {
+				ports = append(ports, c.ConnectPort) // the checker's port
 			}
 			for _, p := range ports {
 				switch {

@@ -231,6 +231,8 @@ func TestServiceOptions(t *testing.T) {
 		{Port: 3306, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "db1"}}},
 		{Port: 9000, Protocol: "tcp", Check: &topo.Check{Type: "HTTP_GET"}, RealServers: []*topo.RealServer{{Node: "db1"}}},
 		{Port: 6379, Protocol: "tcp", RealServers: []*topo.RealServer{{Node: "redis"}}},
+		// A TCP_CHECK on another port than the real server's (Debian's quorum sample).
+		{Port: 80, Protocol: "tcp", Check: &topo.Check{Type: "TCP_CHECK", ConnectPort: 2222}, RealServers: []*topo.RealServer{{Node: "q1", Port: 8080}}},
 	}}
 	tests := []struct {
 		node             string
@@ -241,6 +243,7 @@ func TestServiceOptions(t *testing.T) {
 		{"other", []uint16{80}, []uint16{7}, []uint16{7}},
 		{"db1", []uint16{9000}, []uint16{7, 3306}, []uint16{7}},
 		{"redis", nil, []uint16{7, 6379}, []uint16{7}},
+		{"q1", []uint16{8080}, []uint16{7, 2222}, []uint16{7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.node, func(t *testing.T) {

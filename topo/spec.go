@@ -202,6 +202,10 @@ type Check struct {
 	StatusCode       int    `yaml:"status_code"`
 	Script           string `yaml:"script"`
 	InhibitOnFailure bool   `yaml:"inhibit_on_failure"`
+	// ConnectPort is keepalived's connect_port: the port a TCP_CHECK or
+	// HTTP_GET connects to when it is not the real server's. The real
+	// servers listen there too.
+	ConnectPort uint16 `yaml:"connect_port"`
 }
 
 // VRRP is one keepalived vrrp_instance shared by a pair of directors.

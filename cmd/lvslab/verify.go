@@ -47,6 +47,9 @@ held the figure to, and on failure the cause in plain words:
                 a crash (Master_Down_Interval)
 The results also go to DIR/results.json and DIR/index.html, the scenario
 suite's report. The exit status is 1 when a check failed, so it can gate CI.
+A check whose verdict a line of your file makes meaningless in a lab (an
+HTTP_GET digest no lab backend can match, a MISC_CHECK script missing here)
+is skipped with that FILE:LINE, not failed.
 
 It needs a kernel with IPVS: on a host without, run it in the guest kernel
 (lvslab vm --auto -- lvslab verify ...).`,
@@ -62,7 +65,7 @@ It needs a kernel with IPVS: on a host without, run it in the guest kernel
 			if err := verify.CheckKinds(opts.Only); err != nil {
 				return err
 			}
-			spec, cleanup, err := verifySpec(cmd, args, peer)
+			spec, caveats, cleanup, err := verifySpec(cmd, args, peer)
 			if cleanup != nil {
 				defer cleanup()
 			}
@@ -101,6 +104,7 @@ It needs a kernel with IPVS: on a host without, run it in the guest kernel
 				}
 				fmt.Fprintf(stderr, "not ready: %v (the checks say why)\n", err)
 			}
+			opts.Caveats = caveats
 			opts.Progress = func(r verify.Result) {
 				fmt.Fprintf(stderr, "%-4s %s %s (%s)\n", r.Verdict, r.Check, r.Name, r.Took.Round(time.Millisecond))
 			}
@@ -136,22 +140,30 @@ It needs a kernel with IPVS: on a host without, run it in the guest kernel
 }
 
 // verifySpec loads a lab file, or imports keepalived.conf files or an
-// ipvsadm-save dump (printing what cannot run as written); cleanup
-// removes what the import wrote.
-func verifySpec(cmd *cobra.Command, args []string, peer int) (*topo.Spec, func(), error) {
+// ipvsadm-save dump (printing what cannot run as written), with the
+// lines of its directors' keepalived.conf files that cannot run as
+// written; cleanup removes what the import wrote.
+func verifySpec(cmd *cobra.Command, args []string, peer int) (*topo.Spec, []importer.Caveat, func(), error) {
 	if len(args) == 1 && (strings.HasSuffix(args[0], ".yaml") || strings.HasSuffix(args[0], ".yml")) {
 		if peer != 0 {
-			return nil, nil, errors.New("verify: --peer is for keepalived.conf files, not a lab file")
+			return nil, nil, nil, errors.New("verify: --peer is for keepalived.conf files, not a lab file")
 		}
 		spec, err := topo.Load(args[0])
-		return spec, nil, err
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		caveats, err := importer.CaveatsOf(spec, nil)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("verify: %w", err)
+		}
+		return spec, caveats, nil, nil
 	}
 	opt := importer.Options{Peer: peer}
 	var cleanup func()
 	if peer != 0 {
 		dir, err := os.MkdirTemp("", "lvslab-verify-")
 		if err != nil {
-			return nil, nil, fmt.Errorf("verify: %w", err)
+			return nil, nil, nil, fmt.Errorf("verify: %w", err)
 		}
 		cleanup = func() { os.RemoveAll(dir) }
 		opt.Dir = dir
@@ -163,18 +175,18 @@ func verifySpec(cmd *cobra.Command, args []string, peer int) (*topo.Spec, func()
 			fmt.Fprintln(cmd.ErrOrStderr(), l)
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab verify: %d line(s) out of lvslab's scope; nothing built\n", len(oos.Lines))
-		return nil, cleanup, &exitError{code: 1}
+		return nil, nil, cleanup, &exitError{code: 1}
 	}
 	if err != nil {
-		return nil, cleanup, err
+		return nil, nil, cleanup, err
 	}
 	for _, c := range res.Caveats {
 		fmt.Fprintln(cmd.ErrOrStderr(), "cannot run as written:", c)
 	}
 	for p, data := range res.Files {
 		if err := os.WriteFile(filepath.Join(opt.Dir, p), data, 0o644); err != nil {
-			return nil, cleanup, fmt.Errorf("verify: write %s: %w", p, err)
+			return nil, nil, cleanup, fmt.Errorf("verify: write %s: %w", p, err)
 		}
 	}
-	return res.Spec, cleanup, nil
+	return res.Spec, res.Caveats, cleanup, nil
 }

@@ -294,7 +294,9 @@ func renderCheck(w *writer, svc *topo.Service, rs *topo.RealServer, c *topo.Chec
 			}
 			w.close(3)
 		}
-		if port := checkPort(svc, rs); port != 0 && rs.Port == 0 {
+		if c.ConnectPort != 0 {
+			w.line(3, "connect_port %d", c.ConnectPort)
+		} else if port := checkPort(svc, rs); port != 0 && rs.Port == 0 {
 			// A firewall-mark service's real servers have no port of
 			// their own: check the first marked port.
 			w.line(3, "connect_port %d", port)

@@ -82,7 +82,7 @@ type builder struct {
 	client   netip.Addr
 	router   map[int]netip.Addr // TUN router's address per segment
 	notes    []string
-	caveats  []string
+	caveats  []Caveat
 	vrrp     []*vrrpIn
 }
 
@@ -220,6 +220,9 @@ func fromVirtualServer(vs *conf.VirtualServer) *service {
 			c := r.Checks[0]
 			svc.check, svc.checkAt = topoCheck(c), c.Node.Pos.String()
 			svc.check.InhibitOnFailure = r.InhibitOnFailure
+			if svc.check.ConnectPort == r.Port {
+				svc.check.ConnectPort = 0 // the real server's own port
+			}
 		}
 	}
 	if svc.check != nil {
@@ -246,6 +249,7 @@ func topoCheck(c *conf.Check) *topo.Check {
 		tc.URL, tc.StatusCode = c.URLs[0].Path, c.URLs[0].StatusCode
 	}
 	tc.Script = c.MiscPath
+	tc.ConnectPort = c.ConnectPort
 	return tc
 }
 
@@ -286,26 +290,27 @@ func (b *builder) collectVRRP() {
 	}
 }
 
-type caveat struct {
-	pos  conf.Pos
-	text string
-}
-
 // caveatsOf lists what cannot run in the lab as written.
 func (b *builder) caveatsOf() {
 	for _, d := range b.dirs {
 		if d.src.cfg != nil && d.src.peerOf == "" {
-			b.caveatsOfFile(d.src)
+			b.caveats = append(b.caveats, caveatsOfFile(d.src, b.opt.Exists)...)
 		}
 	}
 }
 
 // caveatsOfFile lists what in s cannot run in the lab as written, by file
-// (in the order read) and line.
-func (b *builder) caveatsOfFile(s *source) {
+// (in the order read) and line; exists tells whether a program path
+// exists.
+func caveatsOfFile(s *source, exists func(string) bool) (out []Caveat) {
+	type caveat struct {
+		pos conf.Pos
+		c   Caveat
+	}
 	var list []caveat
-	add := func(p conf.Pos, format string, args ...any) {
-		list = append(list, caveat{p, p.String() + ": " + fmt.Sprintf(format, args...)})
+	add := func(p conf.Pos, format string, args ...any) *Caveat {
+		list = append(list, caveat{p, Caveat{At: p.String(), Text: fmt.Sprintf(format, args...)}})
+		return &list[len(list)-1].c
 	}
 	defer func() {
 		// By file, in the order read, and line.
@@ -316,19 +321,21 @@ func (b *builder) caveatsOfFile(s *source) {
 			return cmp.Compare(x.pos.Line, y.pos.Line)
 		})
 		for _, c := range list {
-			b.caveats = append(b.caveats, c.text)
+			out = append(out, c.c)
 		}
 	}()
-	prog := func(p conf.Pos, what, cmd string) {
+	// prog lists a program the file runs; ok is false when keepalived
+	// cannot run it in the lab.
+	prog := func(p conf.Pos, what, cmd string) (c *Caveat, ok bool) {
 		name := strings.Trim(strings.Fields(cmd + " x")[0], `"'`)
-		path, found := b.lookPath(name)
+		path, found := lookPath(name, exists)
 		switch {
 		case strings.ContainsAny(name, "<>|;&$`"):
-			add(p, "%s %q is shell syntax, which keepalived does not run (it execs the program): it fails in the lab as in production", what, cmd)
+			return add(p, "%s %q is shell syntax, which keepalived does not run (it execs the program): it fails in the lab as in production", what, cmd), false
 		case !found:
-			add(p, "%s %s is not on this host: keepalived cannot run it (it disables it), so the lab does not show what it does in production (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, name)
+			return add(p, "%s %s is not on this host: keepalived cannot run it (it disables it), so the lab does not show what it does in production (the lab shares the host's filesystem and writes nothing outside its state directory, so it puts no stub there)", what, name), false
 		default:
-			add(p, "%s %s runs on this host, as root, in the director's network namespace but with the host's files and processes: make sure it changes nothing outside the lab and does not test the host instead", what, path)
+			return add(p, "%s %s runs on this host, as root, in the director's network namespace but with the host's files and processes: make sure it changes nothing outside the lab and does not test the host instead", what, path), true
 		}
 	}
 	for _, dg := range s.cfg.Diagnostics {
@@ -361,6 +368,9 @@ func (b *builder) caveatsOfFile(s *source) {
 		}
 	}
 	for _, vs := range s.cfg.Services {
+		defeats := func(c *Caveat, rs *conf.RealServer, what string) {
+			c.Defeats = &Defeat{VIP: vs.VIP, Port: vs.Port, Protocol: strings.ToLower(vs.Protocol), RealServer: rs.Addr, What: what}
+		}
 		for _, rs := range vs.RealServers {
 			if rs.NotifyUp != "" {
 				prog(rs.At("notify_up"), "notify_up", rs.NotifyUp)
@@ -371,18 +381,23 @@ func (b *builder) caveatsOfFile(s *source) {
 			for _, c := range rs.Checks {
 				for _, u := range c.URLs {
 					if u.Digest != "" {
-						add(u.Pos, "HTTP_GET url %s digest %s: the lab's backend answers with its name and the connection's addresses, whose MD5 is never this, so keepalived takes real server %s out (and puts in the sorry server, if any)", u.Path, u.Digest, rs.Addr)
+						defeats(add(u.Pos, "HTTP_GET url %s digest %s: the lab's backend answers with its name and the connection's addresses, whose MD5 is never this, so keepalived takes real server %s out (and puts in the sorry server, if any)", u.Path, u.Digest, rs.Addr), rs,
+							fmt.Sprintf("the %s digest of url %s", c.Type, u.Path))
 					}
 					if u.StatusCode != 0 && u.StatusCode != 200 {
-						add(u.Pos, "HTTP_GET url %s status_code %d: the lab's backend answers 200, so keepalived takes real server %s out", u.Path, u.StatusCode, rs.Addr)
+						defeats(add(u.Pos, "HTTP_GET url %s status_code %d: the lab's backend answers 200, so keepalived takes real server %s out", u.Path, u.StatusCode, rs.Addr), rs,
+							fmt.Sprintf("the %s status_code %d of url %s", c.Type, u.StatusCode, u.Path))
 					}
 				}
 				if c.MiscPath != "" {
-					prog(c.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath)
+					if cv, ok := prog(c.At("misc_path"), "MISC_CHECK misc_path", c.MiscPath); !ok {
+						defeats(cv, rs, "the MISC_CHECK script "+c.MiscPath)
+					}
 				}
 			}
 		}
 	}
+	return out // set by the deferred sort
 }
 
 // searchPath is where keepalived finds a program named without a path
@@ -391,12 +406,12 @@ var searchPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/us
 
 // lookPath is the program keepalived would run for name, and whether
 // there is one.
-func (b *builder) lookPath(name string) (string, bool) {
+func lookPath(name string, exists func(string) bool) (string, bool) {
 	if strings.HasPrefix(name, "/") {
-		return name, b.opt.Exists(name)
+		return name, exists(name)
 	}
 	for _, d := range searchPath {
-		if p := d + "/" + name; b.opt.Exists(p) {
+		if p := d + "/" + name; exists(p) {
 			return p, true
 		}
 	}

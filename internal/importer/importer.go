@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/director"
+	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/director/keepalived/conf"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -64,7 +66,7 @@ type Result struct {
 	Files map[string][]byte
 	// Caveats are the lines that cannot run in a lab as written, each
 	// FILE:LINE: what happens and what to do; also in the YAML header.
-	Caveats []string
+	Caveats []Caveat
 	// Notes are the choices the import made, one a line (also in the YAML
 	// as comments where they apply).
 	Notes []string
@@ -275,4 +277,59 @@ func makePeer(s *source, prio int, dir string) (*source, error) {
 		return nil, fmt.Errorf("import: --peer: the copy does not parse: %w", err)
 	}
 	return &source{path: filepath.Join(dir, name), data: data, cfg: cfg, peerOf: s.path}, nil
+}
+
+// Caveat is a line that cannot run in a lab as written.
+type Caveat struct {
+	// At is the line, FILE:LINE.
+	At string
+	// Text says what happens in the lab and what to do.
+	Text string
+	// Defeats, when set, is the health check the line defeats in the
+	// lab: keepalived keeps the real server out of its service whatever
+	// the server's backend does, so what lvslab verify measures of that
+	// service (its health, distribution, path) says nothing about the
+	// file.
+	Defeats *Defeat
+}
+
+// String is the caveat as the lab file's header and lvslab print it:
+// FILE:LINE: text.
+func (c Caveat) String() string { return c.At + ": " + c.Text }
+
+// Defeat is a real server of a virtual service whose health check a
+// line defeats in the lab.
+type Defeat struct {
+	VIP        netip.Addr
+	Port       uint16
+	Protocol   string // tcp or udp
+	RealServer netip.Addr
+	// What is the defeated part of the check, in the user's words: "the
+	// HTTP_GET digest of url /testurl/test.jsp".
+	What string
+}
+
+// CaveatsOf lists what cannot run as written in the keepalived.conf
+// files the directors of spec run (topo.Node.Keepalived, resolved as
+// keepalived does), for a lab file read back: what Import's Result.Caveats
+// said when it wrote the lab. exists is as Options.Exists (nil: os.Stat).
+func CaveatsOf(spec *topo.Spec, exists func(string) bool) ([]Caveat, error) {
+	if exists == nil {
+		exists = func(p string) bool { _, err := os.Stat(p); return err == nil }
+	}
+	var out []Caveat
+	for _, n := range spec.Nodes {
+		path := keepalived.ConfigSource(spec, n)
+		if path == "" {
+			continue
+		}
+		s, err := read(path)
+		if err != nil {
+			return nil, fmt.Errorf("caveats of %s: %w", n.Name, err)
+		}
+		if s.cfg != nil {
+			out = append(out, caveatsOfFile(s, exists)...)
+		}
+	}
+	return out, nil
 }

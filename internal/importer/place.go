@@ -135,6 +135,9 @@ func (b *builder) place() error {
 	if err := b.placeDirectors(tunOnly); err != nil {
 		return err
 	}
+	if err := b.placeNamedInterfaces(); err != nil {
+		return err
+	}
 	if needRouter {
 		b.router = map[int]netip.Addr{}
 		for i := range b.segs {

@@ -71,7 +71,7 @@ func (b *builder) result() (*Result, error) {
 	if len(b.caveats) > 0 {
 		w.comment(0, "\nWhat cannot run in a lab as written (the files are not changed):")
 		for _, c := range b.caveats {
-			w.comment(0, "- "+c)
+			w.comment(0, "- "+c.String())
 		}
 	}
 	name := b.labName()
@@ -258,6 +258,10 @@ func (b *builder) writeServices(w *yw) {
 			}
 			if c.Script != "" {
 				w.line(3, "script: %s", q(c.Script))
+			}
+			if c.ConnectPort != 0 {
+				w.comment(3, "the check connects to this port, not the real servers' own: they listen on it too")
+				w.line(3, "connect_port: %d", c.ConnectPort)
 			}
 			if c.InhibitOnFailure {
 				w.line(3, "inhibit_on_failure: true")

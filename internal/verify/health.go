@@ -35,8 +35,10 @@ func (b *battery) health(ctx context.Context) {
 		}
 		checked = true
 		rs := svc.RealServers[0]
-		b.check(KindHealth, name+" "+rs.Node, func(r *Result) error { return b.removal(ctx, svc, []*topo.RealServer{rs}, r) })
-		if svc.SorryServer != nil {
+		if !b.skipDefeated(KindHealth, name+" "+rs.Node, svc, nil) {
+			b.check(KindHealth, name+" "+rs.Node, func(r *Result) error { return b.removal(ctx, svc, []*topo.RealServer{rs}, r) })
+		}
+		if svc.SorryServer != nil && !b.skipDefeated(KindSorry, name+" "+svc.SorryServer.Node, svc, nil) {
 			b.check(KindSorry, name+" "+svc.SorryServer.Node, func(r *Result) error { return b.removal(ctx, svc, svc.RealServers, r) })
 		}
 	}

@@ -59,12 +59,18 @@ func (b *battery) distribution(ctx context.Context) {
 			continue
 		}
 		if svc.Persistence != nil {
+			if b.skipDefeated(KindPersistence, name, svc, nil) {
+				continue
+			}
 			b.check(KindPersistence, name, func(r *Result) error {
 				if err := b.tableReady(ctx, svc, r); err != nil {
 					return err
 				}
 				return b.persistence(ctx, svc, r)
 			})
+			continue
+		}
+		if b.skipDefeated(KindDistribution, name, svc, nil) {
 			continue
 		}
 		b.check(KindDistribution, name, func(r *Result) error {
@@ -342,6 +348,9 @@ func (b *battery) paths(ctx context.Context) {
 		name := serviceName(svc)
 		if _, ok := target(svc); !ok || svc.Protocol == "udp" {
 			b.skip(KindPath, name, "the path is traced for TCP services with a port")
+			continue
+		}
+		if b.allDefeated(svc) && b.skipDefeated(KindPath, name, svc, nil) {
 			continue
 		}
 		b.check(KindPath, name, func(r *Result) error { return b.path(ctx, svc, r) })

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/importer"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -32,6 +33,12 @@ type Options struct {
 	// Only runs the checks of these kinds (master, distribution, arp,
 	// path, health, failover); empty runs them all.
 	Only []string
+	// Caveats are the lines of the user's configuration that cannot run
+	// in the lab as written (importer.Result.Caveats, or
+	// importer.CaveatsOf a lab file): the checks of a service whose
+	// health check one defeats are skipped with its FILE:LINE, not
+	// failed.
+	Caveats []importer.Caveat
 	// Progress, if set, is called with each result as it is made.
 	Progress func(Result)
 }
