@@ -173,9 +173,14 @@ func host(t *testing.T, lab *topo.Lab, node string) *topo.Host {
 	return h
 }
 
+// dial connects from a node. A fresh lab's first connection resolves
+// two neighbours (client → router → real server); on a loaded machine a
+// lost first ARP request is sent again after 1 s (retrans_time_ms) and a
+// lost SYN after 1 s more, so 3 s rather than the 1 s that once timed
+// out under load.
 func dial(from *topo.Host, addr string) error {
 	return from.Do(func() error {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		c, err := net.DialTimeout("tcp", addr, 3*time.Second)
 		if err == nil {
 			c.Close()
 		}
