@@ -41,6 +41,15 @@ func kaLab(want string, change func(*topo.Spec)) (*topo.Spec, *topo.Lab) {
 	startKeepalived(lab)
 	vrrp := spec.VRRP[0]
 	waitMaster(lab, vrrp.VIPs[0].Addr(), want, masterDown(vrrp.AdvertInt, 1)+10*time.Second)
+	// Every other member BACKUP too, so that a spec starts from the
+	// steady state: a BACKUP still starting counts its
+	// Master_Down_Interval from its own start, not from an advert (in a
+	// loaded guest one entered BACKUP 6 s after the other's MASTER).
+	for _, m := range vrrp.Members {
+		if m.Node != want {
+			eventuallyState(host(lab, m.Node), keepalived.StateBackup, masterDown(vrrp.AdvertInt, 1)+10*time.Second)
+		}
+	}
 	return spec, lab
 }
 
