@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,28 +27,14 @@ func TestImport(t *testing.T) {
 		{"pair", []string{data + "seeds/004-lvs01.conf", data + "seeds/004-lvs02.conf"}, 0, "wrote", []string{"lab.yaml"}},
 		{"peer", []string{data + "seeds/000-lvs151.conf", "--peer", "90"}, 0, "the BACKUP peer (--peer 90", []string{"lab.yaml", "000-lvs151-peer.conf"}},
 		{"out of scope", []string{data + "debian/keepalived.conf.SSL_GET"}, 1, "keepalived.conf.SSL_GET:39: out of scope: SSL_GET", nil},
-		{"malformed", []string{bad}, -1, "bad.conf:2: state:", nil},
+		{"malformed", []string{bad}, 1, "bad.conf:2: state:", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "lab.yaml")
-			cmd := newRootCmd()
-			var stderr bytes.Buffer
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&stderr)
-			cmd.SetArgs(append([]string{"import", "-o", out}, tt.args...))
-			err := cmd.Execute()
-			code := 0
-			var exit *exitError
-			switch {
-			case errors.As(err, &exit):
-				code = exit.code
-			case err != nil:
-				code = -1
-				stderr.WriteString(err.Error())
-			}
-			if code != tt.code || !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("exit %d, want %d with %q; stderr:\n%s", code, tt.code, tt.want, stderr.String())
+			code, _, stderr := runCLI(append([]string{"import", "-o", out}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, want %d with %q; stderr:\n%s", code, tt.code, tt.want, stderr)
 			}
 			entries, _ := os.ReadDir(filepath.Dir(out))
 			var got []string

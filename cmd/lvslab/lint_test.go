@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"strings"
 	"testing"
 )
@@ -23,24 +21,15 @@ func TestLintExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := newRootCmd()
-			var out bytes.Buffer
-			cmd.SetOut(&out)
-			cmd.SetArgs(append([]string{"lint", "--no-config-test"}, tt.files...))
-			err := cmd.Execute()
-			code := 0
-			var exit *exitError
-			switch {
-			case errors.As(err, &exit):
-				code = exit.code
-			case err != nil:
-				t.Fatal(err)
+			code, out, stderr := runCLI(append([]string{"lint", "--no-config-test"}, tt.files...)...)
+			if code == 1 && stderr != "" {
+				t.Fatal(stderr)
 			}
 			if code != tt.code {
-				t.Errorf("exit status %d, want %d; output:\n%s", code, tt.code, out.String())
+				t.Errorf("exit status %d, want %d; output:\n%s", code, tt.code, out)
 			}
-			if !strings.Contains(out.String(), tt.want) {
-				t.Errorf("output lacks %q:\n%s", tt.want, out.String())
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, out)
 			}
 		})
 	}

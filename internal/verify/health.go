@@ -53,15 +53,11 @@ func (b *battery) health(ctx context.Context) {
 func (b *battery) removal(ctx context.Context, svc *topo.Service, down []*topo.RealServer, r *Result) error {
 	c := svc.Check
 	gone, back := keepalived.RemovalRefused(c), keepalived.Readd(c)
-	dirs, err := b.directors(svc)
+	dirs, closeAll, err := b.directors(svc)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, d := range dirs {
-			d.Close()
-		}
-	}()
+	defer closeAll()
 	full := wantTable(svc, nil)
 	without := wantTable(svc, down)
 	var names []string
@@ -151,24 +147,27 @@ func wantTable(svc *topo.Service, down []*topo.RealServer) map[string]int {
 	return out
 }
 
-// directors opens an IPVS handle on each director of svc.
-func (b *battery) directors(svc *topo.Service) ([]*director.Director, error) {
-	var out []*director.Director
+// directors opens an IPVS handle on each director of svc; closeAll
+// closes them (the caller defers it).
+func (b *battery) directors(svc *topo.Service) (dirs []*director.Director, closeAll func(), err error) {
+	closeAll = func() {
+		for _, d := range dirs {
+			d.Close()
+		}
+	}
 	for _, name := range svc.Directors {
 		h, err := b.lab.Host(name)
-		if err != nil {
-			return nil, err
-		}
-		d, err := director.Open(h)
-		if err != nil {
-			for _, o := range out {
-				o.Close()
+		if err == nil {
+			var d *director.Director
+			if d, err = director.Open(h); err == nil {
+				dirs = append(dirs, d)
+				continue
 			}
-			return nil, err
 		}
-		out = append(out, d)
+		closeAll()
+		return nil, func() {}, err
 	}
-	return out, nil
+	return dirs, closeAll, nil
 }
 
 // waitTable polls dirs until each lists want for target, and returns

@@ -109,18 +109,9 @@ func (b *battery) distribute(ctx context.Context, svc *topo.Service, r *Result) 
 	default:
 		r.Rule = fmt.Sprintf("%s over %s: %s ±%d (director/sched, %d one-request connections from %s after %d probes, each closed before the next)", name, weights(svc), FormatTally(want), tol, n, b.source, probeRequests)
 	}
-	if res, err := b.probe(ctx, svc, r); res == nil {
+	res, err := b.measure(ctx, svc, n, r)
+	if res == nil {
 		return err
-	}
-	res, err := b.send(ctx, svc, n)
-	if err != nil {
-		return err
-	}
-	r.Tally = res.Tally
-	r.Figure = fmt.Sprintf("%d requests: %s", res.Sent, FormatTally(res.Tally))
-	if len(res.Errors) > 0 {
-		r.Figure += fmt.Sprintf("; failed: %s", FormatTally(res.Errors))
-		return fail(r, "%s", failedCause(svc, res))
 	}
 	if !modelled {
 		for _, rs := range svc.RealServers {
@@ -143,6 +134,26 @@ func (b *battery) distribute(ctx context.Context, svc *topo.Service, r *Result) 
 // fails after these rather than after every request timed out.
 const probeRequests = 2
 
+// measure probes svc, then sends n one-request connections through it
+// and puts their tally and figure in r. A failed request fails r with
+// its cause in plain words; res is nil then, and on an error.
+func (b *battery) measure(ctx context.Context, svc *topo.Service, n int, r *Result) (*client.Result, error) {
+	if res, err := b.probe(ctx, svc, r); res == nil {
+		return nil, err
+	}
+	res, err := b.send(ctx, svc, n)
+	if err != nil {
+		return nil, err
+	}
+	r.Tally = res.Tally
+	r.Figure = fmt.Sprintf("%d requests: %s", res.Sent, FormatTally(res.Tally))
+	if len(res.Errors) > 0 {
+		r.Figure += fmt.Sprintf("; failed: %s", FormatTally(res.Errors))
+		return nil, fail(r, "%s", failedCause(svc, res))
+	}
+	return res, nil
+}
+
 // probe sends probeRequests to svc; when none is answered it fills in
 // r's figure and cause and returns nil.
 func (b *battery) probe(ctx context.Context, svc *topo.Service, r *Result) (*client.Result, error) {
@@ -163,15 +174,11 @@ func (b *battery) probe(ctx context.Context, svc *topo.Service, r *Result) (*cli
 // puts a real server in only once its check passed); on failure it
 // sets r's figure and cause.
 func (b *battery) tableReady(ctx context.Context, svc *topo.Service, r *Result) error {
-	dirs, err := b.directors(svc)
+	dirs, closeAll, err := b.directors(svc)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, d := range dirs {
-			d.Close()
-		}
-	}()
+	defer closeAll()
 	want := wantTable(svc, nil)
 	bound := keepalived.CheckBound(svc.Check) + keepalived.CheckerLate
 	if _, err := b.waitTable(ctx, dirs, svc, want, bound); err != nil {
@@ -217,18 +224,9 @@ func (b *battery) persistence(ctx context.Context, svc *topo.Service, r *Result)
 	n := minRequests
 	r.Rule = fmt.Sprintf("persistence_timeout %d s: every connection of one client (%s, granularity %s) goes to the real server of its first",
 		svc.Persistence.Timeout, b.source, netmask(svc.Persistence))
-	if res, err := b.probe(ctx, svc, r); res == nil {
+	res, err := b.measure(ctx, svc, n, r)
+	if res == nil {
 		return err
-	}
-	res, err := b.send(ctx, svc, n)
-	if err != nil {
-		return err
-	}
-	r.Tally = res.Tally
-	r.Figure = fmt.Sprintf("%d requests: %s", res.Sent, FormatTally(res.Tally))
-	if len(res.Errors) > 0 {
-		r.Figure += fmt.Sprintf("; failed: %s", FormatTally(res.Errors))
-		return fail(r, "%s", failedCause(svc, res))
 	}
 	if len(res.Tally) != 1 {
 		return fail(r, "one client's connections reached %d real servers: the service is not persistent (persistence_timeout missing from the director's table?)", len(res.Tally))
