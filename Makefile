@@ -25,8 +25,11 @@ REPORTS  := reports/out
 
 all: build
 
+# lvslab-serve is a real server's backend, which lvslab runs from beside
+# itself: a small executable, as a lab starts one per real server.
 build:
 	$(GO) build -o $(LVSLAB) ./cmd/lvslab
+	$(GO) build -o $(BIN)/lvslab-serve ./cmd/lvslab-serve
 
 ## deps: install what lvslab needs (Debian/Ubuntu, as root): iproute2,
 ## keepalived, ipvsadm, tcpdump, tshark, wrk, qemu and the guest kernel.
