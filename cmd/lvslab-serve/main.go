@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -26,11 +27,19 @@ func (p *ports) String() string     { return fmt.Sprint(*p) }
 func (p *ports) Set(v string) error { *p = append(*p, v); return nil }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package said what is wrong
+	default:
 		fmt.Fprintln(os.Stderr, "lvslab-serve:", err)
 		os.Exit(1)
 	}
 }
+
+// errUsage is a command line the flag package refused.
+var errUsage = errors.New("usage")
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("lvslab-serve", flag.ContinueOnError)
@@ -43,7 +52,10 @@ func run(args []string) error {
 	fs.Var(&udpPorts, "udp-echo", "UDP echo ports")
 	fs.StringVar(&bind, "bind", "", "address to listen on (default 0.0.0.0, which includes a VIP on lo or tunl0)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
