@@ -17,7 +17,8 @@
 // # The backend
 //
 // Serve is the built-in backend, run inside a node's namespace as its own
-// process (`lvslab serve`). Every HTTP GET is answered with three lines:
+// process (lvslab-serve, package realserver/backend; `lvslab serve` runs
+// the same). Every HTTP GET is answered with three lines:
 //
 //	web1                       the node's name, as the documents'
 //	                           `hostname > index.html` makes `curl VIP` print

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/daemon"
+	"github.com/lvslab/lvslab/realserver/backend"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -20,8 +22,9 @@ const ProcessName = "server"
 
 // Daemon is a real server's server as a daemon.Kind: the built-in one,
 // or nginx where the lab file says so, with the ports ServiceOptions
-// derives from the lab file. Binary is the lvslab executable that runs
-// the built-in one ("": Binary()).
+// derives from the lab file. Binary is the lvslab executable, or the
+// ServeName executable, that runs the built-in one ("": Binary(); see
+// ServeBinary).
 type Daemon struct{ Binary string }
 
 var _ daemon.Kind = Daemon{}
@@ -55,8 +58,9 @@ const EchoPort = 7
 // binary's first start, read over 9p, can take seconds.
 const readyTimeout = 30 * time.Second
 
-// Binary is the lvslab executable that runs built-in servers: $LVSLAB_BIN, else
-// the running executable (right for the CLI; tests build bin/lvslab).
+// Binary is the lvslab executable: $LVSLAB_BIN, else the running
+// executable (right for the CLI; tests build bin/lvslab). The built-in
+// servers run ServeName beside it (ServeBinary).
 func Binary() (string, error) {
 	if b := os.Getenv("LVSLAB_BIN"); b != "" {
 		return b, nil
@@ -68,9 +72,35 @@ func Binary() (string, error) {
 	return b, nil
 }
 
-// Argv is the command line that runs the built-in server with opts.
+// ServeName is the built-in server's executable (cmd/lvslab-serve), which
+// `make build` puts beside lvslab.
+const ServeName = "lvslab-serve"
+
+// ServeBinary is the executable that runs built-in servers for binary:
+// binary itself when it is a ServeName, else the ServeName in the same
+// directory as the lvslab executable binary ("": Binary()). It fails,
+// naming the file, when that file is not there.
+func ServeBinary(binary string) (string, error) {
+	if binary == "" {
+		var err error
+		if binary, err = Binary(); err != nil {
+			return "", err
+		}
+	}
+	if filepath.Base(binary) != ServeName {
+		binary = filepath.Join(filepath.Dir(binary), ServeName)
+	}
+	if _, err := os.Stat(binary); err != nil {
+		return "", fmt.Errorf("find the built-in server %s (make build puts it beside lvslab): %w", binary, err)
+	}
+	return binary, nil
+}
+
+// Argv is the command line that runs the built-in server with opts;
+// binary is its ServeName executable (ServeBinary). `lvslab serve`
+// takes the same flags.
 func Argv(binary string, opts ServeOptions) []string {
-	argv := []string{binary, "serve", "--node", opts.Node}
+	argv := []string{binary, "--node", opts.Node}
 	add := func(flag string, ports []uint16) {
 		if len(ports) == 0 {
 			return
@@ -92,8 +122,9 @@ func Argv(binary string, opts ServeOptions) []string {
 
 // Start runs the node's server as its supervised daemon "server", and
 // returns once every socket listens: the built-in server, or nginx when
-// opts.Server says so. binary is the lvslab executable; "" means
-// Binary(). Equivalent to: `systemctl start httpd` (or nginx).
+// opts.Server says so. binary is the lvslab executable, whose
+// ServeName beside it runs, or that ServeName itself; "" means Binary()
+// (ServeBinary). Equivalent to: `systemctl start httpd` (or nginx).
 func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	if opts.Node == "" {
 		opts.Node = h.Name()
@@ -105,11 +136,9 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	default:
 		return fmt.Errorf("start server on %s: unknown server %q", h.Name(), opts.Server)
 	}
-	if binary == "" {
-		var err error
-		if binary, err = Binary(); err != nil {
-			return fmt.Errorf("start server on %s: %w", h.Name(), err)
-		}
+	binary, err := ServeBinary(binary)
+	if err != nil {
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
 	if _, err := daemon.Start(h, ProcessName, Argv(binary, opts), daemon.NetnsOnly); err != nil {
 		return err
@@ -126,7 +155,7 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 // built-in server's own shutdown bound). Equivalent to: `systemctl stop httpd`.
 func Stop(h *topo.Host, grace time.Duration) error {
 	if grace <= 0 {
-		grace = shutdownTimeout + time.Second
+		grace = backend.ShutdownTimeout + time.Second
 	}
 	if isNginx(h) {
 		if err := quitNginx(h, grace); err != nil {

@@ -22,7 +22,7 @@ import (
 )
 
 // lvslabBin is the lvslab executable built for these tests: backends run
-// as `lvslab serve` processes, as in a lab.
+// as lvslab-serve processes (built beside it), as in a lab.
 var lvslabBin string
 
 func TestMain(m *testing.M) { os.Exit(labtest.RunWithLvslab(m, "../cmd/lvslab", &lvslabBin)) }

@@ -17,7 +17,7 @@
 set -euo pipefail
 state=${LEAKCHECK_FILE:-bin/leakcheck.before}
 prefix=${LEAKCHECK_PREFIX:-}
-procs_pattern=${LEAKCHECK_PROCS:-lvslab serve|keepalived}
+procs_pattern=${LEAKCHECK_PROCS:-lvslab[- ]serve|keepalived}
 guest_verdict=${LEAKCHECK_GUEST:-reports/out/leakcheck-guest}
 guest_snapshot() {
   echo "== ip netns list"; ip netns list | grep "^$prefix" || true
@@ -58,7 +58,7 @@ after)
   # topo.Destroy and the vm runner.
   # A guest counts when it shares this checkout (other checkouts' guests
   # are someone else's).
-  procs=$( (pgrep -af 'lvslab serve|keepalived' || true; pgrep -af "qemu-system.*path=$PWD[,/ ]" || true) | grep -v pgrep || true)
+  procs=$( (pgrep -af 'lvslab[- ]serve|keepalived' || true; pgrep -af "qemu-system.*path=$PWD[,/ ]" || true) | grep -v pgrep || true)
   if [ -n "$procs" ]; then
     echo "leak check: lab processes still running:" >&2
     echo "$procs" >&2

@@ -165,7 +165,7 @@ type RealServer struct {
 
 // Servers a real server may run (RealServer.Server).
 const (
-	// ServerBuiltin is lvslab's own backend (`lvslab serve`): HTTP with
+	// ServerBuiltin is lvslab's own backend (lvslab-serve): HTTP with
 	// the node's name, the client's and the local address, and TCP and
 	// UDP echo.
 	ServerBuiltin = "builtin"

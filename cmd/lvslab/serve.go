@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"net/netip"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/realserver/backend"
 )
 
 func newServeCmd() *cobra.Command {
-	var opts realserver.ServeOptions
+	var opts backend.Options
 	var httpPorts, tcpPorts, udpPorts []string
 	var bind string
 	cmd := &cobra.Command{
@@ -27,19 +26,20 @@ answer with "NAME " and what was received. SIGTERM or SIGINT shut it down
 gracefully.
 
 It serves in the namespace it is started in: lvslab start NODE server runs
-it on a node of a lab, with the ports of the lab file's services.`,
+it on a node of a lab, with the ports of the lab file's services, as the
+small executable lvslab-serve beside lvslab (same code, same flags).`,
 		Example: `  lvslab start web1 server
   lvslab exec web1 -- lvslab serve --node web1 --http 80,8080 --tcp-echo 7 --udp-echo 7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.HTTP, err = parsePorts("--http", httpPorts); err != nil {
+			if opts.HTTP, err = backend.ParsePorts("--http", httpPorts); err != nil {
 				return err
 			}
-			if opts.TCPEcho, err = parsePorts("--tcp-echo", tcpPorts); err != nil {
+			if opts.TCPEcho, err = backend.ParsePorts("--tcp-echo", tcpPorts); err != nil {
 				return err
 			}
-			if opts.UDPEcho, err = parsePorts("--udp-echo", udpPorts); err != nil {
+			if opts.UDPEcho, err = backend.ParsePorts("--udp-echo", udpPorts); err != nil {
 				return err
 			}
 			if bind != "" {
@@ -49,17 +49,7 @@ it on a node of a lab, with the ports of the lab file's services.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			s, err := realserver.Listen(opts)
-			if err != nil {
-				return fmt.Errorf("serve: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "serving as %s: http %v, tcp echo %v, udp echo %v\n",
-				opts.Node, opts.HTTP, opts.TCPEcho, opts.UDPEcho)
-			if err := s.Serve(ctx); err != nil {
-				return fmt.Errorf("serve: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s shut down\n", opts.Node)
-			return nil
+			return backend.Run(ctx, opts, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -70,16 +60,4 @@ it on a node of a lab, with the ports of the lab file's services.`,
 	f.StringVar(&bind, "bind", "", "address to listen on (default 0.0.0.0, which includes a VIP on lo or tunl0)")
 	_ = cmd.MarkFlagRequired("node")
 	return cmd
-}
-
-func parsePorts(flag string, values []string) ([]uint16, error) {
-	ports := make([]uint16, 0, len(values))
-	for _, v := range values {
-		p, err := strconv.ParseUint(v, 10, 16)
-		if err != nil || p == 0 {
-			return nil, fmt.Errorf("serve: %s: %q is not a port (1-65535)", flag, v)
-		}
-		ports = append(ports, uint16(p))
-	}
-	return ports, nil
 }

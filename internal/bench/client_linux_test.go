@@ -16,7 +16,7 @@ import (
 )
 
 // lvslabBin is the lvslab executable built for these tests: the backend
-// runs as `lvslab serve`, as in a lab.
+// runs as lvslab-serve (built beside it), as in a lab.
 var lvslabBin string
 
 func TestMain(m *testing.M) { os.Exit(labtest.RunWithLvslab(m, "../../cmd/lvslab", &lvslabBin)) }

@@ -45,8 +45,9 @@
 //
 // # A shared server host (planned, not built)
 //
-// Today every real server runs its own server process (about 14 MiB
-// each). A lab of a hundred real servers would rather run one host
+// Today every real server runs its own server process, lvslab-serve
+// (in the TCG guest about 6 MiB RSS and 1.3 MiB PSS each, and 0.3 s of a
+// 100-real-server lab's up per node, mostly the executable's start). A lab of a hundred real servers would rather run one host
 // process serving every real server's namespace: it opens each node's
 // sockets on a thread inside that namespace (a socket keeps the
 // namespace it was made in) and serves them all. Such a host fits

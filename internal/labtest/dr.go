@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/realserver/backend"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -66,10 +67,10 @@ func ServeInProcess(t testing.TB, h *topo.Host, opts realserver.ServeOptions) {
 	if opts.Node == "" {
 		opts.Node = h.Name()
 	}
-	var srv *realserver.Server
+	var srv *backend.Server
 	err := h.Do(func() error {
 		var err error
-		srv, err = realserver.Listen(opts)
+		srv, err = backend.Listen(opts)
 		return err
 	})
 	if err != nil {

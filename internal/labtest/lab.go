@@ -84,10 +84,11 @@ func DestroyAtEnd(t testing.TB, name string) {
 }
 
 // RunWithLvslab is a TestMain for packages whose tests start backends as
-// `lvslab serve`, as a lab does: it builds the lvslab executable from
-// cmdDir (relative to the test's package) into a temporary directory,
-// points *bin at it, runs the tests, removes the directory and returns
-// their exit code. Equivalent to: `go build -o TMP/lvslab CMDDIR`.
+// a lab does: it builds the lvslab executable from cmdDir (relative to
+// the test's package) and lvslab-serve from its sibling directory into a
+// temporary directory, points *bin at lvslab, runs the tests, removes
+// the directory and returns their exit code. Equivalent to:
+// `go build -o TMP/lvslab CMDDIR; go build -o TMP/lvslab-serve CMDDIR/../lvslab-serve`.
 func RunWithLvslab(m *testing.M, cmdDir string, bin *string) int {
 	dir, err := os.MkdirTemp("", "lvslab-test")
 	if err != nil {
@@ -96,11 +97,15 @@ func RunWithLvslab(m *testing.M, cmdDir string, bin *string) int {
 	}
 	defer os.RemoveAll(dir)
 	*bin = filepath.Join(dir, "lvslab")
-	build := exec.Command("go", "build", "-o", *bin, cmdDir)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build lvslab:", err)
-		return 1
+	// The backends run lvslab-serve, which lvslab finds beside itself.
+	serve := filepath.Join(filepath.Dir(filepath.Clean(cmdDir)), "lvslab-serve")
+	for _, b := range [][2]string{{*bin, cmdDir}, {filepath.Join(dir, "lvslab-serve"), serve}} {
+		build := exec.Command("go", "build", "-o", b[0], b[1])
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build lvslab:", err)
+			return 1
+		}
 	}
 	return m.Run()
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/lvslab/lvslab/topo"
 )
 
-// localBinary is the executable the lab's backends run: binary itself,
+// localBinary is the executable the lab's backends run (lvslab-serve,
+// realserver.ServeBinary): binary itself,
 // or, when it lives on a 9p file system (in the guest, the work
 // directory shared with the host), a copy of it in the lab's state
 // directory, which is on tmpfs and goes with the lab at down: each
 // backend's exec then faults its pages in from guest memory rather than
 // through 9p from the host. In the TCG guest `lvslab --help` took
 // 0.6-2.2 s from the copy against 0.9-2.8 s over 9p (a busy host: a
-// weak signal); the cost is one copy per lab (about 23 MiB of tmpfs).
+// weak signal); the cost is one copy per lab (a few MiB of tmpfs).
 func localBinary(lab, binary string) (string, error) {
 	var fs unix.Statfs_t
 	if err := unix.Statfs(binary, &fs); err != nil {

@@ -61,8 +61,9 @@ type Options struct {
 	TopologyOnly bool
 	// NoBackends leaves the real servers without their backend process.
 	NoBackends bool
-	// Binary is the lvslab executable the backends run as (default:
-	// realserver.Binary()).
+	// Binary is the lvslab executable, whose lvslab-serve beside it the
+	// backends run (default: realserver.Binary(); see
+	// realserver.ServeBinary).
 	Binary string
 }
 
@@ -97,10 +98,8 @@ func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 	binary := opts.Binary
 	if !opts.NoBackends {
 		var err error
-		if binary == "" {
-			if binary, err = realserver.Binary(); err != nil {
-				return err
-			}
+		if binary, err = realserver.ServeBinary(binary); err != nil {
+			return err
 		}
 		if binary, err = localBinary(lab.Name, binary); err != nil {
 			return err

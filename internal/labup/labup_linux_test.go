@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,20 +15,38 @@ import (
 )
 
 // TestUpBackendFails: when backends fail to start (an executable that
-// exits at once), Up returns the failure and leaves nothing: no lab state,
-// no namespace, no process, the root namespace as it was.
+// exits at once, or none beside lvslab), Up returns the failure and leaves
+// nothing: no lab state, no namespace, no process, the root namespace as
+// it was.
 func TestUpBackendFails(t *testing.T) {
-	spec, prefix := realServersLab(t)
-	name := prefix + "fail"
-	_, err := Up(context.Background(), spec, Options{
-		BuildOptions: topo.BuildOptions{Name: name, Owner: os.Getpid()},
-		Binary:       "/bin/false",
-	})
-	if err == nil || !strings.Contains(err.Error(), "start server on rs") {
-		t.Fatalf("Up with a backend that exits = %v, want a start server error", err)
+	exits := filepath.Join(t.TempDir(), realserver.ServeName)
+	if err := os.WriteFile(exits, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := topo.ReadState(name); !errors.Is(err, topo.ErrNoLab) {
-		t.Errorf("lab %s's state after the failed Up: %v, want none", name, err)
+	missing := filepath.Join(t.TempDir(), "lvslab")
+	tests := []struct {
+		name    string
+		binary  string
+		wantErr string
+	}{
+		{name: "exits", binary: exits, wantErr: "start server on rs"},
+		{name: "missing", binary: missing, wantErr: filepath.Join(filepath.Dir(missing), realserver.ServeName)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec, prefix := realServersLab(t)
+			name := prefix + "fail"
+			_, err := Up(context.Background(), spec, Options{
+				BuildOptions: topo.BuildOptions{Name: name, Owner: os.Getpid()},
+				Binary:       tt.binary,
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Up with backend %s = %v, want an error containing %q", tt.binary, err, tt.wantErr)
+			}
+			if _, err := topo.ReadState(name); !errors.Is(err, topo.ErrNoLab) {
+				t.Errorf("lab %s's state after the failed Up: %v, want none", name, err)
+			}
+		})
 	}
 }
 
