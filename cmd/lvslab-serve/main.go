@@ -8,14 +8,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"net/netip"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/lvslab/lvslab/realserver/backend"
 )
@@ -43,14 +39,13 @@ var errUsage = errors.New("usage")
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("lvslab-serve", flag.ContinueOnError)
-	var opts backend.Options
+	var f backend.Flags
 	var httpPorts, tcpPorts, udpPorts ports
-	var bind string
-	fs.StringVar(&opts.Node, "node", "", "name to answer with (the node's name in the lab file; required)")
+	fs.StringVar(&f.Node, "node", "", "name to answer with (the node's name in the lab file; required)")
 	fs.Var(&httpPorts, "http", "HTTP ports")
 	fs.Var(&tcpPorts, "tcp-echo", "TCP echo ports")
 	fs.Var(&udpPorts, "udp-echo", "UDP echo ports")
-	fs.StringVar(&bind, "bind", "", "address to listen on (default 0.0.0.0, which includes a VIP on lo or tunl0)")
+	fs.StringVar(&f.Bind, "bind", "", "address to listen on (default 0.0.0.0, which includes a VIP on lo or tunl0)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -60,25 +55,10 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if opts.Node == "" {
-		return fmt.Errorf("--node is required")
-	}
-	var err error
-	if opts.HTTP, err = backend.ParsePorts("--http", httpPorts); err != nil {
+	f.HTTP, f.TCPEcho, f.UDPEcho = httpPorts, tcpPorts, udpPorts
+	opts, err := f.Options()
+	if err != nil {
 		return err
 	}
-	if opts.TCPEcho, err = backend.ParsePorts("--tcp-echo", tcpPorts); err != nil {
-		return err
-	}
-	if opts.UDPEcho, err = backend.ParsePorts("--udp-echo", udpPorts); err != nil {
-		return err
-	}
-	if bind != "" {
-		if opts.Bind, err = netip.ParseAddr(bind); err != nil {
-			return fmt.Errorf("serve: --bind: %w", err)
-		}
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	return backend.Run(ctx, opts, os.Stdout)
+	return backend.RunUntilSignal(opts, os.Stdout)
 }

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -239,4 +241,46 @@ func ParsePorts(flag string, values []string) ([]uint16, error) {
 		}
 	}
 	return ports, nil
+}
+
+// Flags are the serve command line's values as given, for
+// `lvslab serve` and lvslab-serve alike: each port list repeated or
+// comma-separated, the bind address as text.
+type Flags struct {
+	Node                   string
+	HTTP, TCPEcho, UDPEcho []string
+	Bind                   string
+}
+
+// Options checks the flags and turns them into Options; an error names
+// the flag.
+func (f Flags) Options() (Options, error) {
+	opts := Options{Node: f.Node}
+	if opts.Node == "" {
+		return opts, fmt.Errorf("--node is required")
+	}
+	var err error
+	if opts.HTTP, err = ParsePorts("--http", f.HTTP); err != nil {
+		return opts, err
+	}
+	if opts.TCPEcho, err = ParsePorts("--tcp-echo", f.TCPEcho); err != nil {
+		return opts, err
+	}
+	if opts.UDPEcho, err = ParsePorts("--udp-echo", f.UDPEcho); err != nil {
+		return opts, err
+	}
+	if f.Bind != "" {
+		if opts.Bind, err = netip.ParseAddr(f.Bind); err != nil {
+			return opts, fmt.Errorf("--bind: %w", err)
+		}
+	}
+	return opts, nil
+}
+
+// RunUntilSignal runs the backend until SIGTERM or SIGINT, then shuts it
+// down gracefully (Run).
+func RunUntilSignal(opts Options, w io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return Run(ctx, opts, w)
 }
