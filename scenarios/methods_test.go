@@ -169,7 +169,7 @@ var _ = Describe("LVS-DR with keepalived directors (seed 004)", Label("dr"), fun
 			// right after up). That is recorded, and held to the check's
 			// own bound rather than failed at once.
 			Eventually(func() []string { return snapshot(host(lab, name)).Lacks(svc) }).
-				WithTimeout(keepalived.CheckBound(svc.Check) + keepalived.CheckerLate).WithPolling(100 * time.Millisecond).
+				WithTimeout(keepalived.CheckBound(svc.Check)+keepalived.CheckerLate).WithPolling(100*time.Millisecond).
 				Should(BeEmpty(), "%s's table lacks real servers", name)
 			if late := time.Since(ready); late > time.Second {
 				record("dr-keepalived tables after up", "%s listed both real servers only %s after up returned ready (a check failed after its first pass)", name, late.Round(time.Millisecond))
