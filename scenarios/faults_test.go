@@ -425,6 +425,20 @@ var _ = Describe("Faults on the wire: a real server behind a slow link", Label("
 			}
 			waitRealServers(dirs, target, map[string]int{rip01: 1, rip02: 1}, 10*time.Second)
 			most, least := keepalived.RemovalTimeout(check), keepalived.RemovalTimeoutMin(check)
+			// The bound's lower side is a checker in its steady state: it
+			// has passed web01 once, and its next check comes a
+			// delay_loop later. A checker whose first pass was just before
+			// the delay failed web01 without a retry (CI: lvs02's first
+			// pass 0.25 s before it, its removal 2.2 s after).
+			key := keepalived.CheckKey(netip.AddrPortFrom(rs.RIP, target.Port()), svc.Protocol)
+			for _, h := range dirs {
+				Eventually(func() (bool, error) {
+					passed, err := keepalived.Checks(h)
+					return passed[key], err
+				}).WithTimeout(keepalived.CheckBound(check)+keepalived.CheckerLate).WithPolling(100*time.Millisecond).
+					Should(BeTrue(), "%s's checker never passed web01", h.Name())
+			}
+			time.Sleep(time.Duration(check.DelayLoop) * time.Second)
 
 			By(fmt.Sprintf("web01's link delays what it receives by %s (connect_timeout %s)", delay, ct))
 			t := time.Now()
