@@ -67,6 +67,16 @@ func (e *ServiceEntry) Connections() map[string]uint32 {
 	return out
 }
 
+// Active is the service's active connections, all its real servers
+// together: the ActiveConn column of `ipvsadm -Ln`, summed.
+func (e *ServiceEntry) Active() int {
+	n := 0
+	for _, d := range e.Destinations {
+		n += d.ActiveConnections
+	}
+	return n
+}
+
 // ConnsWhere lists the entries of the connection table keep accepts
 // (Conn.Template for the persistence templates), in the table's order.
 func (t *Table) ConnsWhere(keep func(Conn) bool) []Conn {

@@ -96,6 +96,10 @@ func TestServiceConnections(t *testing.T) {
 	if d := cmp.Diff(map[string]uint32{"10.0.0.2": 51, "10.0.0.3": 49}, e.Connections()); d != "" {
 		t.Errorf("Connections (-want +got):\n%s", d)
 	}
+	d1.ActiveConnections, d2.ActiveConnections = 2, 1
+	if got := e.Active(); got != 3 {
+		t.Errorf("Active = %d, want 3 (2 + 1)", got)
+	}
 }
 
 func TestConnLookups(t *testing.T) {

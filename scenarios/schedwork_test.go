@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/lvslab/lvslab/client"
+	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/sched"
 	"github.com/lvslab/lvslab/internal/labup"
 	"github.com/lvslab/lvslab/topo"
@@ -114,7 +115,7 @@ func (w *schedSpec) predict(name string, svc *topo.Service, sources []netip.Addr
 // the held connections, for closing.
 func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.Addr) ([]string, []*heldConn) {
 	GinkgoHelper()
-	cl, lvs := host(lab, "client"), host(lab, "lvs")
+	cl, lvs := host(lab, "client"), openDirector(host(lab, "lvs"))
 	var out []string
 	var held []*heldConn
 	open := 0 // held connections not yet closed
@@ -162,17 +163,15 @@ func (w *schedSpec) observe(lab *topo.Lab, vip netip.AddrPort, sources []netip.A
 }
 
 // activeConns is the director's active connections to the service at
-// vip, all its real servers together (ipvsadm -Ln's ActiveConn column
-// summed).
-func activeConns(lvs *topo.Host, vip netip.AddrPort) int {
+// vip (director.ServiceEntry.Active), read without the connection table
+// through d, a handle the caller keeps for its polls.
+func activeConns(d *director.Director, vip netip.AddrPort) int {
 	GinkgoHelper()
-	e := snapshot(lvs).ServiceAt(vip)
-	Expect(e).NotTo(BeNil(), "no virtual service %s on %s", vip, lvs.Name())
-	n := 0
-	for _, d := range e.Destinations {
-		n += d.ActiveConnections
-	}
-	return n
+	t, err := d.Services()
+	Expect(err).NotTo(HaveOccurred())
+	e := t.ServiceAt(vip)
+	Expect(e).NotTo(BeNil(), "no virtual service %s", vip)
+	return e.Active()
 }
 
 // verdict is "" when got is want, else where they first differ.
