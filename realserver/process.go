@@ -43,8 +43,8 @@ func (Daemon) Stop(h *topo.Host, grace time.Duration) error { return Stop(h, gra
 // Kill is Kill.
 func (Daemon) Kill(h *topo.Host) error { return Kill(h) }
 
-// Running is Running.
-func (Daemon) Running(h *topo.Host) (bool, error) { return Running(h) }
+// Status is PID.
+func (Daemon) Status(h *topo.Host) (int, bool, error) { return PID(h) }
 
 // Log is logs/NODE.server.log.
 func (Daemon) Log(h *topo.Host) string { return daemon.LogPath(h, ProcessName) }
@@ -96,35 +96,14 @@ func ServeBinary(binary string) (string, error) {
 	return binary, nil
 }
 
-// Argv is the command line that runs the built-in server with opts;
-// binary is its ServeName executable (ServeBinary). `lvslab serve`
-// takes the same flags.
-func Argv(binary string, opts ServeOptions) []string {
-	argv := []string{binary, "--node", opts.Node}
-	add := func(flag string, ports []uint16) {
-		if len(ports) == 0 {
-			return
-		}
-		s := make([]string, len(ports))
-		for i, p := range ports {
-			s[i] = strconv.Itoa(int(p))
-		}
-		argv = append(argv, flag, strings.Join(s, ","))
-	}
-	add("--http", opts.HTTP)
-	add("--tcp-echo", opts.TCPEcho)
-	add("--udp-echo", opts.UDPEcho)
-	if opts.Bind.IsValid() {
-		argv = append(argv, "--bind", opts.Bind.String())
-	}
-	return argv
-}
-
-// Start runs the node's server as its supervised daemon "server", and
-// returns once every socket listens: the built-in server, or nginx when
-// opts.Server says so. binary is the lvslab executable, whose
-// ServeName beside it runs, or that ServeName itself; "" means Binary()
-// (ServeBinary). Equivalent to: `systemctl start httpd` (or nginx).
+// Start runs the node's server, as its daemon "server", and returns once
+// every socket listens: the built-in server, served by the lab's server
+// hub (StartHub, started first if needed), or nginx when opts.Server
+// says so, a process of its own. binary is the lvslab executable, whose
+// ServeName beside it runs the hub, or that ServeName itself; "" means
+// Binary() (ServeBinary). It fails with daemon.ErrRunning when the
+// node's server runs already. Equivalent to: `systemctl start httpd` (or
+// nginx).
 func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	if opts.Node == "" {
 		opts.Node = h.Name()
@@ -136,48 +115,52 @@ func Start(h *topo.Host, opts ServeOptions, binary string) error {
 	default:
 		return fmt.Errorf("start server on %s: unknown server %q", h.Name(), opts.Server)
 	}
-	binary, err := ServeBinary(binary)
-	if err != nil {
+	if pid, running, err := daemon.Status(h, ProcessName); err != nil {
 		return fmt.Errorf("start server on %s: %w", h.Name(), err)
+	} else if running {
+		return fmt.Errorf("start server on %s: pid %d: %w", h.Name(), pid, daemon.ErrRunning)
 	}
-	if _, err := daemon.Start(h, ProcessName, Argv(binary, opts), daemon.NetnsOnly); err != nil {
-		return err
-	}
-	if err := daemon.WaitReady(h, ProcessName, readyTimeout, listening(h, opts)); err != nil {
-		_ = daemon.Stop(h, ProcessName, 0)
-		return fmt.Errorf("start server on %s: %w", h.Name(), err)
-	}
-	return nil
+	return startBuiltin(h, opts, binary)
 }
 
-// Stop ends the node's server gracefully: SIGTERM (nginx: SIGQUIT,
-// then SIGTERM), then SIGKILL after grace (0: a little more than the
-// built-in server's own shutdown bound). Equivalent to: `systemctl stop httpd`.
+// Stop ends the node's server gracefully and returns once nothing
+// listens for it: the built-in one stops accepting and lets requests in
+// flight finish, nginx gets SIGQUIT, then SIGTERM; what is left after
+// grace (0: a little more than the built-in server's own shutdown bound)
+// is killed. Stopping a server that does not run is not an error.
+// Equivalent to: `systemctl stop httpd`.
 func Stop(h *topo.Host, grace time.Duration) error {
 	if grace <= 0 {
 		grace = backend.ShutdownTimeout + time.Second
 	}
-	if isNginx(h) {
-		if err := quitNginx(h, grace); err != nil {
-			return err
-		}
+	if !isNginx(h) {
+		_, err := askHub(h, backend.HubRequest{Op: backend.OpStop, Grace: grace}, grace+hubAsk)
+		return err
+	}
+	if err := quitNginx(h, grace); err != nil {
+		return err
 	}
 	return daemon.Stop(h, ProcessName, grace)
 }
 
-// Kill ends the node's server with SIGKILL, giving it no chance to close
-// its connections; for nginx it returns once its workers are gone too.
-// Equivalent to: `kill -9 $(pidof httpd)`.
+// Kill ends the node's server at once, giving it no chance to finish
+// what is in flight: the built-in one's sockets and connections are
+// closed, as the kernel closes a killed process's; nginx gets SIGKILL,
+// and Kill returns once its workers are gone too. Equivalent to:
+// `kill -9 $(pidof httpd)`.
 func Kill(h *topo.Host) error {
+	if !isNginx(h) {
+		_, err := askHub(h, backend.HubRequest{Op: backend.OpKill}, hubAsk)
+		return err
+	}
 	pid, running, err := daemon.Status(h, ProcessName)
 	if err != nil {
 		return err
 	}
-	nginx := running && isNginx(h)
 	if err := daemon.Stop(h, ProcessName, 0); err != nil {
 		return err
 	}
-	if nginx {
+	if running {
 		if err := nginxGroupGone(pid, readyTimeout); err != nil {
 			return fmt.Errorf("kill server on %s: %w", h.Name(), err)
 		}
@@ -187,8 +170,22 @@ func Kill(h *topo.Host) error {
 
 // Running tells whether the node's server runs.
 func Running(h *topo.Host) (bool, error) {
-	_, running, err := daemon.Status(h, ProcessName)
+	_, running, err := PID(h)
 	return running, err
+}
+
+// PID is the process that runs the node's server: nginx's master, or the
+// lab's server hub while it serves the node.
+func PID(h *topo.Host) (pid int, running bool, err error) {
+	if isNginx(h) {
+		return daemon.Status(h, ProcessName)
+	}
+	rep, err := askHub(h, backend.HubRequest{Op: backend.OpStatus}, hubAsk)
+	if err != nil || !rep.Running {
+		return 0, false, err
+	}
+	pid, running, err = hubRunning(h.Lab)
+	return pid, running, err
 }
 
 // ServiceOptions derives the server a node runs in a lab, from every

@@ -3,7 +3,6 @@ package realserver
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -37,32 +36,6 @@ func TestServeBinary(t *testing.T) {
 			}
 			if err != nil || got != tt.want {
 				t.Fatalf("ServeBinary(%s) = %q, %v; want %q", tt.binary, got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestArgv(t *testing.T) {
-	tests := []struct {
-		name string
-		opts ServeOptions
-		want []string
-	}{
-		{
-			name: "echo and http",
-			opts: ServeOptions{Node: "web1", HTTP: []uint16{80, 8080}, TCPEcho: []uint16{7}, UDPEcho: []uint16{7, 53}},
-			want: []string{"/b/lvslab-serve", "--node", "web1", "--http", "80,8080", "--tcp-echo", "7", "--udp-echo", "7,53"},
-		},
-		{
-			name: "http only",
-			opts: ServeOptions{Node: "web2", HTTP: []uint16{80}},
-			want: []string{"/b/lvslab-serve", "--node", "web2", "--http", "80"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Argv("/b/lvslab-serve", tt.opts); !slices.Equal(got, tt.want) {
-				t.Fatalf("Argv = %q, want %q", got, tt.want)
 			}
 		})
 	}

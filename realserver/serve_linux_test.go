@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,21 +138,28 @@ func TestServe(t *testing.T) {
 			t.Fatalf("udp echo via the VIP: tally %v, errors %v; want 2 from web1 (reply not from the VIP?)", res.Tally, res.Errors)
 		}
 	})
-	// The backend is forked inside its node's network namespace
-	// (daemon.NetnsOnly): its /proc/PID/ns/net is the node's, and the
-	// same check against the root namespace (a pool thread's) fails.
-	t.Run("backend runs in its node's namespace", func(t *testing.T) {
+	// One hub serves both nodes: it runs in the lab's switch namespace,
+	// not the root one (the requests above reached each node's RIP, an
+	// address only its own namespace has, so each node's sockets are
+	// its own).
+	t.Run("one hub serves the nodes", func(t *testing.T) {
+		pids := map[int]bool{}
 		for _, node := range []string{"web1", "web2"} {
-			h := labtest.Host(t, lab, node)
-			pid, running, err := daemon.Status(h, realserver.ProcessName)
+			pid, running, err := realserver.PID(labtest.Host(t, lab, node))
 			if err != nil || !running {
 				t.Fatalf("%s: server running %v, %v", node, running, err)
 			}
-			if !testutil.SameNamespace(t, pid, "net", h.NsPath()) {
-				t.Errorf("%s: backend pid %d is not in %s", node, pid, h.NsPath())
+			pids[pid] = true
+		}
+		if len(pids) != 1 {
+			t.Fatalf("servers run in processes %v, want one hub", pids)
+		}
+		for pid := range pids {
+			if !testutil.SameNamespace(t, pid, "net", lab.SwitchNsPath()) {
+				t.Errorf("hub pid %d is not in the switch namespace %s", pid, lab.SwitchNsPath())
 			}
 			if testutil.SameNamespace(t, pid, "net", "/proc/thread-self/ns/net") {
-				t.Errorf("%s: backend pid %d is in the root network namespace", node, pid)
+				t.Errorf("hub pid %d is in the root network namespace", pid)
 			}
 		}
 	})
@@ -190,22 +198,44 @@ func TestServeStopKillStart(t *testing.T) {
 			}
 		}, map[string]int{client.Refused: 3}, false},
 		{"start answers again", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
-		{"kill refuses and leaves no zombie", func(t *testing.T) {
-			pid, _, err := daemon.Status(web1, realserver.ProcessName)
+		{"kill refuses, the hub lives on", func(t *testing.T) {
+			pid, _, err := realserver.PID(web1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := realserver.Kill(web1); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("pid %d still exists after kill (zombie?): %v", pid, err)
-			}
 			if running, err := realserver.Running(web1); err != nil || running {
 				t.Errorf("Running after kill = %v, %v", running, err)
 			}
+			opts := realserver.ServiceOptions(lab.Spec, "web1")
+			if missing, err := realserver.NotListening(web1, opts); err != nil || len(missing) != len(opts.HTTP)+len(opts.TCPEcho)+len(opts.UDPEcho) {
+				t.Errorf("after kill web1 still listens: missing only %v (%v)", missing, err)
+			}
+			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+				t.Errorf("the hub (pid %d) ended with web1's server: %v", pid, err)
+			}
+			log, _ := os.ReadFile(daemon.LogPath(web1, realserver.ProcessName))
+			if !strings.Contains(string(log), "web1 killed") {
+				t.Errorf("no kill in the log:\n%s", log)
+			}
 		}, map[string]int{client.Refused: 3}, false},
 		{"start after kill answers", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
+		{"a killed hub takes its servers along", func(t *testing.T) {
+			pid, _, err := realserver.PID(web1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			waitGone(t, pid)
+			if running, err := realserver.Running(web1); err != nil || running {
+				t.Errorf("Running after the hub was killed = %v, %v", running, err)
+			}
+		}, map[string]int{client.Refused: 3}, false},
+		{"start after the hub died answers", func(t *testing.T) { start(t, lab, web1) }, map[string]int{"web1": 3}, true},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -220,6 +250,18 @@ func TestServeStopKillStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitGone waits until process pid has ended (and been reaped).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for range 200 {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pid %d still exists 2 s after SIGKILL", pid)
 }
 
 func TestServiceOptions(t *testing.T) {

@@ -1,10 +1,15 @@
 // Command lvslab-serve is a lab real server's built-in backend, the
 // program `lvslab start NODE server` runs in the node's namespace: the
 // same code and flags as `lvslab serve`, in an executable that imports
-// only what serving needs (package realserver/backend), so that one
-// start costs little where a lab starts a hundred of them.
+// only what serving needs (package realserver/backend).
 //
 //	lvslab-serve --node web1 --http 80,8080 --tcp-echo 7 --udp-echo 7
+//
+// With --hub SOCKET it serves many nodes instead, each in its own
+// namespace, as a lab's real servers (backend.Hub): realserver.Start
+// asks it over SOCKET to serve a node, stop and kill ask it to end one.
+//
+//	lvslab-serve --hub /run/lvslab/dr/servers.sock
 package main
 
 import (
@@ -46,6 +51,7 @@ func run(args []string) error {
 	fs.Var(&tcpPorts, "tcp-echo", "TCP echo ports")
 	fs.Var(&udpPorts, "udp-echo", "UDP echo ports")
 	fs.StringVar(&f.Bind, "bind", "", "address to listen on (default 0.0.0.0, which includes a VIP on lo or tunl0)")
+	hub := fs.String("hub", "", "serve many nodes, driven over this unix socket (no other flag)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -54,6 +60,12 @@ func run(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *hub != "" {
+		if fs.NFlag() > 1 {
+			return errors.New("--hub takes no other flag")
+		}
+		return backend.RunHubUntilSignal(*hub, os.Stdout)
 	}
 	f.HTTP, f.TCPEcho, f.UDPEcho = httpPorts, tcpPorts, udpPorts
 	opts, err := f.Options()

@@ -20,6 +20,7 @@ func TestRunRefuses(t *testing.T) {
 		{name: "no node", args: []string{"--http", "80"}, wantErr: "--node is required"},
 		{name: "argument", args: []string{"--node", "web1", "extra"}, wantErr: `unexpected argument "extra"`},
 		{name: "bad port", args: []string{"--node", "web1", "--tcp-echo", "7,x"}, wantErr: `--tcp-echo: "x" is not a port`},
+		{name: "hub with node", args: []string{"--hub", "/tmp/x.sock", "--node", "web1"}, wantErr: "--hub takes no other flag"},
 		{name: "bad bind", args: []string{"--node", "web1", "--http", "80", "--bind", "nowhere"}, wantErr: "--bind"},
 	}
 	for _, tt := range tests {

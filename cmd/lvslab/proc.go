@@ -81,7 +81,7 @@ kept in the state directory as keepalived/NODE.conf. The documents'
 		if err := k.Start(lab, h); err != nil {
 			return "", err
 		}
-		pid, _, err := daemon.Status(h, k.Name())
+		pid, _, err := k.Status(h)
 		return fmt.Sprintf(" (pid %d, log %s)", pid, k.Log(h)), err
 	},
 }

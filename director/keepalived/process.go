@@ -50,8 +50,8 @@ func (Daemon) Kill(h *topo.Host) error { return Kill(h) }
 // Reload is Reload.
 func (Daemon) Reload(lab *topo.Lab, h *topo.Host) error { return Reload(lab, h) }
 
-// Running is Running.
-func (Daemon) Running(h *topo.Host) (bool, error) { return Running(h) }
+// Status is daemon.Status of keepalived on h.
+func (Daemon) Status(h *topo.Host) (int, bool, error) { return daemon.Status(h, ProcessName) }
 
 // Log is logs/NODE.keepalived.log.
 func (Daemon) Log(h *topo.Host) string { return daemon.LogPath(h, ProcessName) }

@@ -26,8 +26,9 @@ type Kind interface {
 	// Kill ends it at once with SIGKILL, giving it no chance to close its
 	// connections or say goodbye. Equivalent to: `kill -9`.
 	Kill(h *topo.Host) error
-	// Running tells whether it runs on node h.
-	Running(h *topo.Host) (bool, error)
+	// Status tells whether it runs on node h, and the process that runs
+	// it (which may serve other nodes too: the real servers' hub).
+	Status(h *topo.Host) (pid int, running bool, err error)
 	// Log is the file it writes its output to on node h.
 	Log(h *topo.Host) string
 }

@@ -110,6 +110,13 @@ func Listen(opts Options) (*Server, error) {
 // flight finish (up to a few seconds) and closes every socket. It returns
 // nil after a shutdown asked for by ctx.
 func (s *Server) Serve(ctx context.Context) error {
+	return s.serve(ctx, context.Background())
+}
+
+// serve is Serve, whose graceful shutdown ends early when hard ends: then
+// every connection still open is closed at once, as the kernel closes a
+// killed process's sockets.
+func (s *Server) serve(ctx, hard context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -152,10 +159,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	shutdownCtx, stop := context.WithTimeout(context.Background(), ShutdownTimeout)
+	shutdownCtx, stop := context.WithTimeout(hard, ShutdownTimeout)
 	defer stop()
-	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
-		err = fmt.Errorf("shut down http: %w", serr)
+	if serr := srv.Shutdown(shutdownCtx); serr != nil {
+		// Out of time: close what is still open, as the process's
+		// exit used to.
+		_ = srv.Close()
+		if err == nil && hard.Err() == nil {
+			err = fmt.Errorf("shut down http: %w", serr)
+		}
 	}
 	cancel()
 	s.close()
@@ -217,13 +229,18 @@ func Run(ctx context.Context, opts Options, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	fmt.Fprintf(out, "serving as %s: http %v, tcp echo %v, udp echo %v\n",
-		opts.Node, opts.HTTP, opts.TCPEcho, opts.UDPEcho)
+	announce(out, opts)
 	if err := s.Serve(ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	fmt.Fprintf(out, "%s shut down\n", opts.Node)
 	return nil
+}
+
+// announce says on out what the backend serves.
+func announce(out io.Writer, opts Options) {
+	fmt.Fprintf(out, "serving as %s: http %v, tcp echo %v, udp echo %v\n",
+		opts.Node, opts.HTTP, opts.TCPEcho, opts.UDPEcho)
 }
 
 // ParsePorts reads port lists as the command line gives them, each value
@@ -275,6 +292,19 @@ func (f Flags) Options() (Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// RunHubUntilSignal runs a Hub on the unix socket path until SIGTERM or
+// SIGINT, then stops every node's server gracefully.
+func RunHubUntilSignal(path string, w io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	fmt.Fprintf(w, "server hub listening on %s\n", path)
+	if err := NewHub().ListenAndServe(ctx, path); err != nil {
+		return fmt.Errorf("serve hub: %w", err)
+	}
+	fmt.Fprintln(w, "server hub shut down")
+	return nil
 }
 
 // RunUntilSignal runs the backend until SIGTERM or SIGINT, then shuts it
