@@ -89,11 +89,11 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 // their backends, each node's steps in order and the nodes concurrently,
 // workers.Limit() at a time; then keepalived, whose first checks need the
 // backends. The first failure stops what has not started yet; Up then
-// tears everything down. A backend's start is mostly CPU: in the TCG
-// guest the Go executable's start took 0.6-2.2 s (a busy host; backends
-// are forked inside their namespace, daemon.NetnsOnly, which saved the
-// 0.4-1.3 s `ip netns exec` took), so more workers than CPUs would only
-// queue.
+// tears everything down. The built-in backends are all served by the
+// lab's server hub (realserver.StartHub), which the first real server to
+// need it starts: each further backend costs the hub a thread entering
+// the node's namespace and a few sockets, where a process of its own
+// cost 0.1-0.2 s of CPU in the TCG guest.
 func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 	binary := opts.Binary
 	if !opts.NoBackends {
@@ -148,10 +148,10 @@ func startRealServer(lab *topo.Lab, h *topo.Host, noBackend bool, binary string)
 }
 
 // backendKiB is about what one backend costs, for topo.CheckLimits:
-// lvslab bench --scale --full measured 2.6-2.8 MiB PSS a backend with
-// 50-100 of them in the guest (2.3 MiB anonymous, the rest its share of
-// the executable's pages).
-const backendKiB = 3 << 10
+// lvslab bench --scale --full measured the hub's PSS at 136-175 KiB a
+// real server with 100-200 of them in the guest (its goroutines,
+// buffers and share of the Go runtime), rounded up.
+const backendKiB = 256
 
 // realServerVIPs groups the VIPs of the services a node serves by
 // forwarding method.
