@@ -32,10 +32,14 @@ func ParseScaleSizes(s string) ([]int, error) {
 func WriteScaleHeader(w io.Writer, full bool) {
 	what := "network only (up --topology-only), median of the runs"
 	if full {
-		what = "full up (IPVS, backends), one run; ready = until WaitReady returned"
+		what = "full up (IPVS, backends), one run, beside the network alone built just before (net/node, median of the runs; xnet = up/node over net/node); ready = until WaitReady returned"
 	}
 	fmt.Fprintf(w, "scale: %s; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)\n", what)
-	fmt.Fprintf(w, "%-18s %5s %9s %8s %9s %8s", "lab", "nodes", "up", "up/node", "down", "dn/node")
+	fmt.Fprintf(w, "%-18s %5s %9s %8s", "lab", "nodes", "up", "up/node")
+	if full {
+		fmt.Fprintf(w, " %8s %5s", "net/node", "xnet")
+	}
+	fmt.Fprintf(w, " %9s %8s", "down", "dn/node")
 	if full {
 		fmt.Fprintf(w, " %9s %6s %8s %8s", "ready", "procs", "RSS/rs", "PSS/rs")
 	}
@@ -53,7 +57,15 @@ func WriteScaleHeader(w io.Writer, full bool) {
 func (r *ScaleResult) Write(w io.Writer) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 	c := r.Cost
-	fmt.Fprintf(w, "%-18s %5d %9s %8s %9s %8s", r.Lab.Name, r.Nodes, ms(r.Up), ms(r.PerNode(r.Up)), ms(r.Down), ms(r.PerNode(r.Down)))
+	fmt.Fprintf(w, "%-18s %5d %9s %8s", r.Lab.Name, r.Nodes, ms(r.Up), ms(r.PerNode(r.Up)))
+	if r.Full {
+		net, ratio := "-", "-"
+		if r.Network > 0 {
+			net, ratio = ms(r.PerNode(r.Network)), fmt.Sprintf("%.2f", float64(r.Up)/float64(r.Network))
+		}
+		fmt.Fprintf(w, " %8s %5s", net, ratio)
+	}
+	fmt.Fprintf(w, " %9s %8s", ms(r.Down), ms(r.PerNode(r.Down)))
 	if r.Full {
 		rs := int64(max(r.Lab.RealServers, 1))
 		fmt.Fprintf(w, " %9s %6d %8d %8d", ms(r.Ready), c.Processes, c.RSS/rs, c.PSS/rs)

@@ -74,22 +74,22 @@ scale-10              13    13.0ms    1.0ms    13.0ms    1.0ms        0        0
 		},
 		{
 			name: "full, every real server twice",
-			res: ScaleResult{Lab: lab, Nodes: 13, Full: true, Up: 1300 * ms, Down: 650 * ms, Ready: 2 * time.Second,
+			res: ScaleResult{Lab: lab, Nodes: 13, Full: true, Up: 1300 * ms, Network: 520 * ms, Down: 650 * ms, Ready: 2 * time.Second,
 				Cost:       Cost{Processes: 11, RSS: 10 * 9000, PSS: 10 * 3000, Slab: 13 * 400, Used: 13 * 5000},
 				Requests:   &client.Result{Sent: 20, Tally: map[string]int{"rs1": 2}},
 				RequestsOK: true},
-			want: `scale: full up (IPVS, backends), one run; ready = until WaitReady returned; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
-lab                nodes        up  up/node      down  dn/node     ready  procs   RSS/rs   PSS/rs   Slab/n   used/n  2 req/rs
-scale-10              13  1300.0ms  100.0ms   650.0ms   50.0ms  2000.0ms     11     9000     3000      400     5000  each exactly twice
+			want: `scale: full up (IPVS, backends), one run, beside the network alone built just before (net/node, median of the runs; xnet = up/node over net/node); ready = until WaitReady returned; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
+lab                nodes        up  up/node net/node  xnet      down  dn/node     ready  procs   RSS/rs   PSS/rs   Slab/n   used/n  2 req/rs
+scale-10              13  1300.0ms  100.0ms   40.0ms  2.50   650.0ms   50.0ms  2000.0ms     11     9000     3000      400     5000  each exactly twice
 `,
 		},
 		{
 			name: "full, uneven",
 			res: ScaleResult{Lab: lab, Nodes: 13, Full: true, Up: 1300 * ms, Down: 650 * ms, Ready: 2 * time.Second,
 				Requests: &client.Result{Sent: 20, Tally: map[string]int{"rs1": 3, "rs2": 1, "rs3": 2}}},
-			want: `scale: full up (IPVS, backends), one run; ready = until WaitReady returned; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
-lab                nodes        up  up/node      down  dn/node     ready  procs   RSS/rs   PSS/rs   Slab/n   used/n  2 req/rs
-scale-10              13  1300.0ms  100.0ms   650.0ms   50.0ms  2000.0ms      0        0        0        0        0  NOT EVEN: 3 servers answered 6 of 20
+			want: `scale: full up (IPVS, backends), one run, beside the network alone built just before (net/node, median of the runs; xnet = up/node over net/node); ready = until WaitReady returned; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
+lab                nodes        up  up/node net/node  xnet      down  dn/node     ready  procs   RSS/rs   PSS/rs   Slab/n   used/n  2 req/rs
+scale-10              13  1300.0ms  100.0ms        -     -   650.0ms   50.0ms  2000.0ms      0        0        0        0        0  NOT EVEN: 3 servers answered 6 of 20
 `,
 		},
 	}
