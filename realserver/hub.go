@@ -39,6 +39,9 @@ func hubHost(lab string) *topo.Host {
 func StartHub(lab, binary string) error {
 	sw := hubHost(lab)
 	sock := HubSocket(lab)
+	if _, err := backend.Ask(sock, backend.HubRequest{Op: backend.OpStatus, Node: topo.SwitchNode}, hubAsk); err == nil {
+		return nil // it runs and answers
+	}
 	_, err := daemon.Start(sw, HubName, []string{binary, "--hub", sock}, daemon.NetnsOnly)
 	if err != nil && !errors.Is(err, daemon.ErrRunning) {
 		return fmt.Errorf("start server hub: %w", err)
@@ -64,11 +67,11 @@ func hubRunning(lab string) (pid int, running bool, err error) {
 // does not run serves nothing, so the reply is then that it does not
 // run.
 func askHub(h *topo.Host, req backend.HubRequest, timeout time.Duration) (backend.HubReply, error) {
-	if _, running, err := hubRunning(h.Lab); err != nil || !running {
-		return backend.HubReply{}, err
-	}
 	req.Node = h.Name()
 	rep, err := backend.Ask(HubSocket(h.Lab), req, timeout)
+	if errors.Is(err, backend.ErrNoHub) {
+		return backend.HubReply{}, nil
+	}
 	if err != nil {
 		return rep, fmt.Errorf("%s server on %s: %w", req.Op, h.Name(), err)
 	}

@@ -269,7 +269,7 @@ func (h *Hub) ListenAndServe(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("listen on hub socket: %w", err)
 	}
-	defer os.Remove(path)
+	defer func() { _ = os.Remove(path) }()
 	go func() {
 		<-ctx.Done()
 		l.Close()
@@ -302,13 +302,20 @@ func (h *Hub) answer(c net.Conn) {
 	_ = json.NewEncoder(c).Encode(rep)
 }
 
+// ErrNoHub means no hub listens on the socket: no file is there, or
+// nothing accepts on it (the hub that made it died).
+var ErrNoHub = errors.New("no server hub listens")
+
 // Ask sends req to the hub listening on the unix socket path and returns
 // its HubReply; timeout bounds the whole exchange. A HubReply's Error is
-// returned as an error.
+// returned as an error; ErrNoHub when no hub listens there.
 func Ask(path string, req HubRequest, timeout time.Duration) (HubReply, error) {
 	c, err := net.DialTimeout("unix", path, timeout)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ECONNREFUSED) {
+		return HubReply{}, fmt.Errorf("reach server hub on %s: %w", path, ErrNoHub)
+	}
 	if err != nil {
-		return HubReply{}, fmt.Errorf("reach server hub: %w", err)
+		return HubReply{}, fmt.Errorf("reach server hub on %s: %w", path, err)
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
