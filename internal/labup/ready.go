@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/director"
 	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/internal/daemon"
+	"github.com/lvslab/lvslab/internal/workers"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topo"
 )
@@ -150,7 +152,9 @@ func until(ctx context.Context, origin time.Time, bound time.Duration, what stri
 
 // waitBackends checks that every real server's backend runs and listens,
 // from start: realserver.Start waited for its sockets already, so this
-// sees that none has died since.
+// sees that none has died since. The nodes are looked at concurrently
+// (workers.Each): each look enters the node's namespace, and 100 of them
+// one after another took 0.9 s in the TCG guest.
 func waitBackends(ctx context.Context, lab *topo.Lab, start time.Time) (*Ready, error) {
 	var hosts []*topo.Host
 	for _, h := range lab.Hosts() {
@@ -161,26 +165,26 @@ func waitBackends(ctx context.Context, lab *topo.Lab, start time.Time) (*Ready, 
 	if len(hosts) == 0 {
 		return nil, nil
 	}
-	var names []string
+	names, order := make([]string, len(hosts)), make([]int, len(hosts))
+	for i, h := range hosts {
+		names[i], order[i] = h.Name(), i
+	}
 	took, waited, first, err := until(ctx, start, ReadySlack, "wait for the servers to listen", func() (string, error) {
-		names = names[:0]
-		var missing []string
-		for _, h := range hosts {
-			names = append(names, h.Name())
+		missing := make([]string, len(hosts)) // by host, so the error lists them in order
+		err := workers.Each(ctx, 0, order, func(_ context.Context, i int) error {
+			h := hosts[i]
 			if running, err := realserver.Running(h); err != nil {
-				return "", err
+				return err
 			} else if !running {
-				return "", fmt.Errorf("wait for the servers to listen: the server on %s does not run (log %s)", h.Name(), daemon.LogPath(h, realserver.ProcessName))
+				return fmt.Errorf("wait for the servers to listen: the server on %s does not run (log %s)", h.Name(), daemon.LogPath(h, realserver.ProcessName))
 			}
 			socks, err := realserver.NotListening(h, realserver.ServiceOptions(lab.Spec, h.Name()))
-			if err != nil {
-				return "", err
+			if err == nil && len(socks) > 0 {
+				missing[i] = h.Name() + " not on " + strings.Join(socks, ", ")
 			}
-			if len(socks) > 0 {
-				missing = append(missing, h.Name()+" not on "+strings.Join(socks, ", "))
-			}
-		}
-		return strings.Join(missing, "; "), nil
+			return err
+		})
+		return strings.Join(slices.DeleteFunc(missing, func(s string) bool { return s == "" }), "; "), err
 	})
 	if err != nil {
 		return nil, err
