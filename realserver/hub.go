@@ -79,20 +79,24 @@ func askHub(h *topo.Host, req backend.HubRequest, timeout time.Duration) (backen
 }
 
 // startBuiltin has the lab's hub serve node h with opts, starting the hub
-// first if needed, and returns once h's sockets listen.
+// first if none answers, and returns once h's sockets listen.
 func startBuiltin(h *topo.Host, opts ServeOptions, binary string) error {
 	binary, err := ServeBinary(binary)
 	if err != nil {
 		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
-	if err := StartHub(h.Lab, binary); err != nil {
-		return fmt.Errorf("start server on %s: %w", h.Name(), err)
+	req := backend.HubRequest{
+		Op: backend.OpServe, Node: h.Name(), Netns: h.NsPath(), Log: daemon.LogPath(h, ProcessName), Options: &opts,
 	}
-	rep, err := askHub(h, backend.HubRequest{
-		Op: backend.OpServe, Netns: h.NsPath(), Log: daemon.LogPath(h, ProcessName), Options: &opts,
-	}, hubAsk)
+	rep, err := backend.Ask(HubSocket(h.Lab), req, hubAsk)
+	if errors.Is(err, backend.ErrNoHub) {
+		if err := StartHub(h.Lab, binary); err != nil {
+			return fmt.Errorf("start server on %s: %w", h.Name(), err)
+		}
+		rep, err = backend.Ask(HubSocket(h.Lab), req, hubAsk)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("start server on %s: %w", h.Name(), err)
 	}
 	if rep.AlreadyRunning {
 		return fmt.Errorf("start server on %s: %w", h.Name(), daemon.ErrRunning)

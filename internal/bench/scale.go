@@ -47,6 +47,9 @@ type ScaleResult struct {
 	// Leftover names what down left (namespaces, processes); empty is
 	// right.
 	Leftover []string
+	// Busy counts the builds that began without the CPUs going idle
+	// first (settle): measured on a machine busy with something else.
+	Busy int
 }
 
 // PerNode divides d by the lab's node count, for the cost-per-node
@@ -63,7 +66,8 @@ type ScaleOptions struct {
 	Full bool
 	// Runs is how many times the network is built (default 3).
 	Runs int
-	// Settle is the pause before each build (default 250ms): the kernel
+	// Settle is the least pause before each build (default 250ms), after
+	// which the build waits for the CPUs to go idle (settle): the kernel
 	// frees the last lab's namespaces asynchronously.
 	Settle time.Duration
 	// Binary is the lvslab executable the backends run as.
@@ -88,7 +92,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 	res := &ScaleResult{Lab: o.withDefaults(), Nodes: len(spec.Nodes) + 1}
 	var ups, downs []time.Duration
 	for range opts.Runs {
-		up, down, cost, err := scaleRun(ctx, spec, labup.Options{TopologyOnly: true}, res)
+		up, down, cost, err := scaleRun(ctx, spec, labup.Options{TopologyOnly: true}, opts.Settle, res)
 		if err != nil {
 			return res, err
 		}
@@ -100,7 +104,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 		return res, nil
 	}
 	res.Full, res.Network = true, res.Up
-	up, down, cost, err := scaleRun(ctx, spec, labup.Options{Binary: opts.Binary}, res)
+	up, down, cost, err := scaleRun(ctx, spec, labup.Options{Binary: opts.Binary}, opts.Settle, res)
 	res.Up, res.Down, res.Cost = up, down, cost
 	return res, err
 }
@@ -108,8 +112,10 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 // scaleRun builds spec once, measures it while it is up (and, for a full
 // lab, waits until ready and sends the requests), then tears it down and
 // checks nothing is left.
-func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, res *ScaleResult) (up, down time.Duration, cost Cost, err error) {
-	time.Sleep(250 * time.Millisecond)
+func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, pause time.Duration, res *ScaleResult) (up, down time.Duration, cost Cost, err error) {
+	if _, quiet := settle(ctx, pause); !quiet {
+		res.Busy++
+	}
 	before, err := ReadMemInfo()
 	if err != nil {
 		return 0, 0, cost, err

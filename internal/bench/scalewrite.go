@@ -82,6 +82,9 @@ func (r *ScaleResult) Write(w io.Writer) {
 	if len(r.Leftover) > 0 {
 		fmt.Fprintf(w, "  LEFT AFTER DOWN: %s", strings.Join(r.Leftover, ", "))
 	}
+	if r.Busy > 0 {
+		fmt.Fprintf(w, "  (%d build(s) began on a busy machine)", r.Busy)
+	}
 	fmt.Fprintln(w)
 }
 

@@ -66,10 +66,10 @@ scale-10              13   130.0ms   10.0ms    26.0ms    2.0ms      300     1000
 		{
 			name: "network only, something left",
 			res: ScaleResult{Lab: lab, Nodes: 13, Up: 13 * ms, Down: 13 * ms,
-				Leftover: []string{"namespace lvs-scale-10-rs3", "process 4242"}},
+				Leftover: []string{"namespace lvs-scale-10-rs3", "process 4242"}, Busy: 2},
 			want: `scale: network only (up --topology-only), median of the runs; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
 lab                nodes        up  up/node      down  dn/node   Slab/n   used/n
-scale-10              13    13.0ms    1.0ms    13.0ms    1.0ms        0        0  LEFT AFTER DOWN: namespace lvs-scale-10-rs3, process 4242
+scale-10              13    13.0ms    1.0ms    13.0ms    1.0ms        0        0  LEFT AFTER DOWN: namespace lvs-scale-10-rs3, process 4242  (2 build(s) began on a busy machine)
 `,
 		},
 		{
