@@ -26,6 +26,15 @@ const hubAsk = readyTimeout
 // directory.
 func HubSocket(lab string) string { return filepath.Join(topo.StateDir(lab), "servers.sock") }
 
+// HubFiles is how many files the hub holds open to serve opts: a socket
+// per port and the node's log (connections come on top, one each).
+func HubFiles(opts ServeOptions) int64 {
+	if opts.Server == topo.ServerNginx {
+		return 0 // nginx is a process of its own
+	}
+	return int64(len(opts.HTTP)+len(opts.TCPEcho)+len(opts.UDPEcho)) + 1
+}
+
 // hubHost is the node the hub runs as: the lab's switch, whose namespace
 // every lab has and whose processes `lvslab down` ends with the rest.
 func hubHost(lab string) *topo.Host {

@@ -40,3 +40,22 @@ func TestServeBinary(t *testing.T) {
 		})
 	}
 }
+
+func TestHubFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		opts ServeOptions
+		want int64
+	}{
+		{name: "http and echo", opts: ServeOptions{HTTP: []uint16{80}, TCPEcho: []uint16{7}, UDPEcho: []uint16{7}}, want: 4},
+		{name: "two web ports", opts: ServeOptions{HTTP: []uint16{80, 443}}, want: 3},
+		{name: "nginx runs apart", opts: ServeOptions{Server: "nginx", HTTP: []uint16{80}}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HubFiles(tt.opts); got != tt.want {
+				t.Fatalf("HubFiles = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

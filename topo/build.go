@@ -25,9 +25,9 @@ type BuildOptions struct {
 	// Owner is the pid of a test process that owns the lab; 0 for a lab
 	// meant to outlive the command that built it.
 	Owner int
-	// ExtraKiB is the memory the caller adds once the network is up (its
-	// backends), for CheckLimits.
-	ExtraKiB int64
+	// ExtraKiB and ExtraFiles are the memory and the open files the
+	// caller adds once the network is up (its backends), for CheckLimits.
+	ExtraKiB, ExtraFiles int64
 }
 
 // ErrLabExists means a lab of that name is already up.
@@ -48,7 +48,7 @@ func Build(ctx context.Context, spec *Spec, opts BuildOptions) (lab *Lab, err er
 	if err := CheckLabName(name); err != nil {
 		return nil, err
 	}
-	if err := CheckLimits(spec, opts.ExtraKiB); err != nil {
+	if err := CheckLimits(spec, opts.ExtraKiB, opts.ExtraFiles); err != nil {
 		return nil, fmt.Errorf("up lab %s: %w", name, err)
 	}
 	st := &State{

@@ -61,8 +61,9 @@ var (
 
 // Per-node estimates CheckLimits works with, from the scale benchmark
 // (lvslab bench --scale): a namespace with its veth pair and bridge port
-// costs the kernel about 150-550 KiB; a process per node, a few open
-// files in the process that starts them (its pidfd, while it waits).
+// costs the kernel about 150-550 KiB; a node costs the process that
+// builds it a few open files (a namespace handle, a pidfd while it
+// waits). What the backends cost comes on top (CheckLimits' extra).
 const (
 	nodeKernelKiB = 512
 	filesPerNode  = 2
@@ -72,11 +73,11 @@ const (
 // CheckLimits refuses, before anything is built, a lab the machine cannot
 // hold: more namespaces than user.max_net_namespaces leaves, more open
 // files than RLIMIT_NOFILE, more neighbour entries than the neighbour
-// table's gc_thresh3, more kernel memory than MemAvailable (extraKiB is
-// what the caller adds on top: backends). It returns a *LimitError
+// table's gc_thresh3, more kernel memory than MemAvailable (extraKiB and
+// extraFiles are what the caller adds on top: backends). It returns a *LimitError
 // naming the first limit that is too low; limits it cannot read are not
 // checked.
-func CheckLimits(spec *Spec, extraKiB int64) error {
+func CheckLimits(spec *Spec, extraKiB, extraFiles int64) error {
 	namespaces := int64(len(spec.Nodes) + 1)
 	if max, ok := readSysctlInt("/proc/sys/user/max_net_namespaces"); ok {
 		inUse := int64(0)
@@ -89,7 +90,7 @@ func CheckLimits(spec *Spec, extraKiB int64) error {
 	}
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
-		if need := int64(len(spec.Nodes))*filesPerNode + filesSlack; uint64(need) > rl.Cur {
+		if need := int64(len(spec.Nodes))*filesPerNode + filesSlack + extraFiles; uint64(need) > rl.Cur {
 			return limit(limitFiles, need, int64(rl.Cur))
 		}
 	}

@@ -60,18 +60,20 @@ func TestCheckLimits(t *testing.T) {
 		t.Fatal("cannot read MemAvailable")
 	}
 	tests := []struct {
-		name      string
-		spec      *Spec
-		extraKiB  int64
-		wantLimit string // "" for none
+		name       string
+		spec       *Spec
+		extraKiB   int64
+		extraFiles int64
+		wantLimit  string // "" for none
 	}{
 		{name: "a small lab fits", spec: star(2, 10)},
 		{name: "more neighbour entries than gc_thresh3", spec: star(int(thresh/100)+2, 100), wantLimit: "gc_thresh3"},
 		{name: "more memory than is available", spec: star(2, 2), extraKiB: avail + 1, wantLimit: "MemAvailable"},
+		{name: "backends with more open files than allowed", spec: star(2, 2), extraFiles: 1 << 40, wantLimit: "RLIMIT_NOFILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckLimits(tt.spec, tt.extraKiB)
+			err := CheckLimits(tt.spec, tt.extraKiB, tt.extraFiles)
 			if tt.wantLimit == "" {
 				if err != nil {
 					t.Fatalf("CheckLimits: %v", err)
@@ -104,7 +106,7 @@ func TestCheckLimitsOpenFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}()
-	err := CheckLimits(star(2, 50), 0)
+	err := CheckLimits(star(2, 50), 0, 0)
 	var le *LimitError
 	if !errors.As(err, &le) || !strings.Contains(le.Limit, "RLIMIT_NOFILE") || !strings.Contains(le.Raise, "ulimit -n") {
 		t.Errorf("CheckLimits with 100 open files for 52 nodes = %v, want RLIMIT_NOFILE named with ulimit -n", err)

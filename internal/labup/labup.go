@@ -70,7 +70,10 @@ type Options struct {
 // Up builds spec's lab and starts its pieces.
 func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 	if !opts.TopologyOnly && !opts.NoBackends {
-		opts.ExtraKiB += backendKiB * int64(len(spec.NodesOf(topo.RoleRealServer)))
+		for _, n := range spec.NodesOf(topo.RoleRealServer) {
+			opts.ExtraKiB += backendKiB
+			opts.ExtraFiles += realserver.HubFiles(realserver.ServiceOptions(spec, n.Name))
+		}
 	}
 	lab, err := topo.Build(ctx, spec, opts.BuildOptions)
 	if err != nil {
