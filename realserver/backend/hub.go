@@ -142,17 +142,20 @@ func (h *Hub) serve(req HubRequest) HubReply {
 		}
 		h.mu.Unlock()
 	}
+	fail := func(err error) HubReply {
+		drop()
+		close(hn.done) // a stop that came meanwhile is over
+		return HubReply{Error: fmt.Sprintf("serve %s: %v", req.Node, err)}
+	}
 	out, err := openLog(req.Log)
 	if err != nil {
-		drop()
-		return HubReply{Error: fmt.Sprintf("serve %s: %v", req.Node, err)}
+		return fail(err)
 	}
 	s, err := listenIn(req.Netns, opts)
 	if err != nil {
 		fmt.Fprintf(out, "serve: %v\n", err)
 		out.Close()
-		drop()
-		return HubReply{Error: fmt.Sprintf("serve %s: %v", req.Node, err)}
+		return fail(err)
 	}
 	announce(out, opts)
 	go func() {
@@ -289,9 +292,14 @@ func (h *Hub) ListenAndServe(ctx context.Context, path string) error {
 	}
 }
 
+// requestTimeout bounds how long the hub waits for a request once a
+// client has connected.
+const requestTimeout = 10 * time.Second
+
 // answer reads one HubRequest from c and writes its HubReply.
 func (h *Hub) answer(c net.Conn) {
 	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(requestTimeout))
 	var req HubRequest
 	rep := HubReply{}
 	if err := json.NewDecoder(c).Decode(&req); err != nil {
