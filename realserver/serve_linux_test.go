@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/client"
 	"github.com/lvslab/lvslab/internal/daemon"
@@ -143,6 +145,16 @@ func TestServe(t *testing.T) {
 	// address only its own namespace has, so each node's sockets are
 	// its own).
 	t.Run("one hub serves the nodes", func(t *testing.T) {
+		// Restarts, each opening sockets from a thread that enters
+		// web2's namespace and ends there: none may leave the hub's
+		// main thread behind in it.
+		web2 := labtest.Host(t, lab, "web2")
+		for range 40 {
+			if err := realserver.Stop(web2, time.Second); err != nil {
+				t.Fatal(err)
+			}
+			start(t, lab, web2)
+		}
 		pids := map[int]bool{}
 		for _, node := range []string{"web1", "web2"} {
 			pid, running, err := realserver.PID(labtest.Host(t, lab, node))
@@ -157,6 +169,34 @@ func TestServe(t *testing.T) {
 		for pid := range pids {
 			if !testutil.SameNamespace(t, pid, "net", lab.SwitchNsPath()) {
 				t.Errorf("hub pid %d is not in the switch namespace %s", pid, lab.SwitchNsPath())
+			}
+			// Every thread is back in the switch namespace once the
+			// ones that opened the nodes' sockets have ended.
+			var sw unix.Stat_t
+			if err := unix.Stat(lab.SwitchNsPath(), &sw); err != nil {
+				t.Fatal(err)
+			}
+			var astray []string
+			for range 100 {
+				astray = astray[:0]
+				tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+				for _, task := range tasks {
+					var ns unix.Stat_t
+					if err := unix.Stat(task+"/ns/net", &ns); err != nil {
+						continue // ended meanwhile
+					}
+					if ns.Dev != sw.Dev || ns.Ino != sw.Ino {
+						tid, _ := strconv.Atoi(filepath.Base(task))
+						astray = append(astray, topo.DescribeProcess(tid))
+					}
+				}
+				if len(astray) == 0 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if len(astray) > 0 {
+				t.Errorf("hub threads outside the switch namespace 1 s after the starts: %v", astray)
 			}
 			if testutil.SameNamespace(t, pid, "net", "/proc/thread-self/ns/net") {
 				t.Errorf("hub pid %d is in the root network namespace", pid)

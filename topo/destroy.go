@@ -110,6 +110,25 @@ func alive(pids []int) []int {
 	return out
 }
 
+// DescribeProcess says what a process is doing, for an error about it:
+// its pid, command, state and the kernel function it waits in.
+func DescribeProcess(pid int) string {
+	read := func(name string) string {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
+		if err != nil {
+			return "?"
+		}
+		return strings.TrimSpace(string(data))
+	}
+	state := "?"
+	for _, line := range strings.Split(read("status"), "\n") {
+		if v, ok := strings.CutPrefix(line, "State:"); ok {
+			state = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("pid %d %s, state %s, waiting in %s", pid, read("comm"), state, read("wchan"))
+}
+
 // ProcessAlive is true for a running process; a zombie counts as gone.
 func ProcessAlive(pid int) bool {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")

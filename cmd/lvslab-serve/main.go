@@ -17,9 +17,19 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/lvslab/lvslab/realserver/backend"
 )
+
+// init keeps the main goroutine on the main thread, and so every other
+// goroutine off it. A hub's goroutine that opens a node's sockets enters
+// the node's namespace and ends locked to its thread, which then ends;
+// but the runtime cannot end the main thread, and would leave it parked
+// in that namespace, where /proc/PID/ns/net (the main thread's) would
+// then place the whole hub (seen in the guest: the hub "in" an RS's
+// namespace rather than the switch's).
+func init() { runtime.LockOSThread() }
 
 // ports collects a port-list flag's values, repeated or comma-separated.
 type ports []string

@@ -7,11 +7,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/lvslab/lvslab/topo"
 )
+
+// init keeps the main goroutine on the main thread, and so every other
+// goroutine off it: a goroutine that enters a node's namespace and ends
+// locked to its thread (topo.Host.Do) would otherwise, on the main
+// thread, which the runtime cannot end, leave it parked in that
+// namespace, and /proc/PID/ns/net would place lvslab inside the lab.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	// moby/ipvs logs through logrus (e.g. when its own modprobe fails);

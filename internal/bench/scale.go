@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/client"
@@ -201,14 +200,9 @@ func leftover(st *topo.State, pids []int) []string {
 		}
 	}
 	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue // gone
+		if topo.ProcessAlive(pid) { // a zombie has ended, not yet reaped
+			out = append(out, "process "+topo.DescribeProcess(pid))
 		}
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i:]), ") Z") {
-			continue // ended, not yet reaped by its parent
-		}
-		out = append(out, fmt.Sprintf("process %d", pid))
 	}
 	return out
 }

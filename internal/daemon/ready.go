@@ -48,7 +48,7 @@ func WaitReady(h *topo.Host, name string, timeout time.Duration, ready func() (n
 			return fmt.Errorf("%s (pid %d) %s before it was ready: %s%s", name, rec.PID, how, notYet, LogTail(h, name))
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s after %s (%s)%s", notYet, timeout, describe(rec.PID), LogTail(h, name))
+			return fmt.Errorf("%s after %s (%s)%s", notYet, timeout, topo.DescribeProcess(rec.PID), LogTail(h, name))
 		}
 		time.Sleep(poll)
 	}
@@ -68,21 +68,3 @@ func LogTail(h *topo.Host, name string) string {
 	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
 }
 
-// describe says what a process is doing, for a daemon that never got
-// ready: its pid, command, state and the kernel function it waits in.
-func describe(pid int) string {
-	read := func(name string) string {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
-		if err != nil {
-			return "?"
-		}
-		return strings.TrimSpace(string(data))
-	}
-	state := "?"
-	for _, line := range strings.Split(read("status"), "\n") {
-		if v, ok := strings.CutPrefix(line, "State:"); ok {
-			state = strings.TrimSpace(v)
-		}
-	}
-	return fmt.Sprintf("pid %d %s, state %s, waiting in %s", pid, read("comm"), state, read("wchan"))
-}
