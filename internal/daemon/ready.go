@@ -67,4 +67,3 @@ func LogTail(h *topo.Host, name string) string {
 	}
 	return " (log " + path + ": " + strings.TrimSpace(string(data)) + ")"
 }
-
