@@ -116,8 +116,8 @@ scenarios-timing: build $(GINKGO)
 ## the formula). Then the scale table: generated labs of 10, 50, 100 and
 ## 200 DR real servers, network alone natively, full up/down in the guest,
 ## cost per node; and a keepalived pair with 100 real servers and 4 VIPs
-## under TCP_CHECK. Takes about 10 minutes under the guest, plus the scale
-## runs' (minutes: a backend process per real server).
+## under TCP_CHECK. Takes about 10 minutes under the guest, plus about 3
+## for the scale runs.
 bench: build
 	$(LVSLAB) bench --vm labs/*.yaml
 	$(LVSLAB) bench --client

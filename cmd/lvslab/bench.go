@@ -87,7 +87,7 @@ its formula.`,
   lvslab bench --client --runs 5
   lvslab vm -- lvslab bench --failover --runs 20
   lvslab bench --scale
-  lvslab vm --memory 3072 -- lvslab bench --scale --full --sizes 50,100
+  lvslab vm -- lvslab bench --scale --full --sizes 50,100
   lvslab vm -- lvslab bench --scale --keepalived --sizes 100 --vips 4`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBench(cmd, args, f)
