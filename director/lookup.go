@@ -126,3 +126,30 @@ func lists(dests []*ipvs.Destination, want *ipvs.Destination) bool {
 	}
 	return false
 }
+
+// Holds tells whether the director, holding entry c, sends a new SYN from
+// c's client address and port to c's real server without scheduling it.
+// Only a SYN schedules, and a SYN that matches an entry is scheduled
+// anew only where net.ipv4.vs.conn_reuse_mode (default 1) allows: a TCP
+// entry in TIME_WAIT or CLOSE is expired and the SYN scheduled; any other
+// entry keeps it. Under DR and TUN the director sees only the client's
+// half of a connection, so a finished one stays in FIN_WAIT (two minutes
+// by default), and a client that picks the same source port again in that
+// time reaches the same real server, whatever the scheduler would say
+// (conn_reuse_mode's bit 2, value 2, would reschedule from FIN_WAIT
+// too). A persistence template (port 0) never matches a connection.
+func (c Conn) Holds() bool {
+	return c.Protocol == "TCP" && c.Client.Port() != 0 && c.State != "TIME_WAIT" && c.State != "CLOSE"
+}
+
+// Held maps the client ports of the entries from client to vip that hold
+// a new SYN (Conn.Holds) to their real servers.
+func (t *Table) Held(client netip.Addr, vip netip.AddrPort) map[uint16]netip.AddrPort {
+	out := map[uint16]netip.AddrPort{}
+	for _, c := range t.Conns {
+		if c.Client.Addr() == client && c.Virtual == vip && c.Holds() {
+			out[c.Client.Port()] = c.Dest
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package director
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"syscall"
@@ -130,5 +131,28 @@ func TestConnLookups(t *testing.T) {
 	}
 	if got := tb.ConnsWhere(func(c Conn) bool { return !c.Template() }); len(got) != 2 {
 		t.Errorf("ConnsWhere(not Template) = %v, want the two connections", got)
+	}
+}
+
+func TestHeld(t *testing.T) {
+	vip := netip.MustParseAddrPort("192.168.188.100:80")
+	cip := netip.MustParseAddr("192.168.10.6")
+	web1, web2 := netip.MustParseAddrPort("192.168.188.2:80"), netip.MustParseAddrPort("192.168.188.3:80")
+	entry := func(proto string, port uint16, state string, dest netip.AddrPort) Conn {
+		return Conn{Protocol: proto, Client: netip.AddrPortFrom(cip, port), Virtual: vip, Dest: dest, State: state}
+	}
+	tab := &Table{Conns: []Conn{
+		entry("TCP", 40000, "FIN_WAIT", web1),    // DR's last state: holds
+		entry("TCP", 40002, "ESTABLISHED", web2), // holds
+		entry("TCP", 40004, "TIME_WAIT", web1),   // NAT's last state: rescheduled
+		entry("TCP", 40006, "CLOSE", web2),       // rescheduled
+		entry("UDP", 40008, "UDP", web1),         // not a TCP entry
+		entry("IP", 0, "NONE", web2),             // a persistence template
+		{Protocol: "TCP", Client: netip.MustParseAddrPort("192.168.10.7:40010"), Virtual: vip, Dest: web1, State: "FIN_WAIT"},                             // another client
+		{Protocol: "TCP", Client: netip.AddrPortFrom(cip, 40012), Virtual: netip.MustParseAddrPort("192.168.188.100:443"), Dest: web1, State: "FIN_WAIT"}, // another service
+	}}
+	want := map[uint16]netip.AddrPort{40000: web1, 40002: web2}
+	if got := tab.Held(cip, vip); !maps.Equal(got, want) {
+		t.Errorf("Held = %v, want %v", got, want)
 	}
 }

@@ -316,7 +316,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 			By("requests from the client alternate web01/web02")
 			res := send(cli, "keepalived start", client.Options{Target: target, Requests: 20})
 			Expect(res.Errors).To(BeEmpty())
-			Expect(res.Tally).To(Equal(map[string]int{"web01": 10, "web02": 10}))
+			expectTally(res, map[string]int{"web01": 10, "web02": 10})
 			expectAlternation(res)
 		})
 

@@ -43,6 +43,12 @@ type ScaleResult struct {
 	// answered exactly twice (rr).
 	Requests   *client.Result
 	RequestsOK bool
+	// Reused counts those requests whose source port an earlier one of
+	// the run had used: the director, still holding that connection's
+	// entry (FIN_WAIT under DR), sent it to the same real server without
+	// scheduling it (director.Conn.Holds), which rr's even split then
+	// does not show.
+	Reused int
 	// Leftover names what down left (namespaces, processes); empty is
 	// right.
 	Leftover []string
@@ -144,6 +150,7 @@ func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, pause ti
 		if res.Requests, res.RequestsOK, err = twoEach(ctx, lab); err != nil {
 			return up, 0, cost, err
 		}
+		res.Reused = reusedPorts(res.Requests)
 	}
 	st := lab.State
 	pids, err := topo.Processes(st.Namespaces)
@@ -184,6 +191,21 @@ func twoEach(ctx context.Context, lab *topo.Lab) (*client.Result, bool, error) {
 		ok = ok && c == 2
 	}
 	return r, ok, nil
+}
+
+// reusedPorts counts the requests of r whose source port an earlier
+// request of r had used.
+func reusedPorts(r *client.Result) int {
+	seen, n := map[uint16]bool{}, 0
+	for _, e := range r.Timeline {
+		if p := e.Source.Port(); p != 0 {
+			if seen[p] {
+				n++
+			}
+			seen[p] = true
+		}
+	}
+	return n
 }
 
 // leftover names what a torn-down lab left: its state directory, its

@@ -77,6 +77,9 @@ func (r *ScaleResult) Write(w io.Writer) {
 		if !r.RequestsOK && r.Requests != nil {
 			verdict = fmt.Sprintf("NOT EVEN: %d servers answered %d of %d", len(r.Requests.Tally), r.Requests.OK(), r.Requests.Sent)
 		}
+		if r.Reused > 0 {
+			verdict += fmt.Sprintf(" (%d reused a source port the director still held: unscheduled)", r.Reused)
+		}
 		fmt.Fprintf(w, "  %s", verdict)
 	}
 	if len(r.Leftover) > 0 {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"io"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -86,10 +87,10 @@ scale-10              13  1300.0ms  100.0ms   40.0ms  2.50   650.0ms   50.0ms  2
 		{
 			name: "full, uneven",
 			res: ScaleResult{Lab: lab, Nodes: 13, Full: true, Up: 1300 * ms, Down: 650 * ms, Ready: 2 * time.Second,
-				Requests: &client.Result{Sent: 20, Tally: map[string]int{"rs1": 3, "rs2": 1, "rs3": 2}}},
+				Requests: &client.Result{Sent: 20, Tally: map[string]int{"rs1": 3, "rs2": 1, "rs3": 2}}, Reused: 1},
 			want: `scale: full up (IPVS, backends), one run, beside the network alone built just before (net/node, median of the runs; xnet = up/node over net/node); ready = until WaitReady returned; memory per node in KiB (Slab/used: the kernel's and the machine's growth while up)
 lab                nodes        up  up/node net/node  xnet      down  dn/node     ready  procs   RSS/rs   PSS/rs   Slab/n   used/n  2 req/rs
-scale-10              13  1300.0ms  100.0ms        -     -   650.0ms   50.0ms  2000.0ms      0        0        0        0        0  NOT EVEN: 3 servers answered 6 of 20
+scale-10              13  1300.0ms  100.0ms        -     -   650.0ms   50.0ms  2000.0ms      0        0        0        0        0  NOT EVEN: 3 servers answered 6 of 20 (1 reused a source port the director still held: unscheduled)
 `,
 		},
 	}
@@ -129,6 +130,28 @@ func TestKeepalivedScaleWrite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			wantWrite(t, tt.want, tt.res.Write)
+		})
+	}
+}
+
+func TestReusedPorts(t *testing.T) {
+	ev := func(port uint16) client.Event {
+		return client.Event{Source: netip.AddrPortFrom(netip.MustParseAddr("10.0.0.2"), port)}
+	}
+	tests := []struct {
+		name string
+		res  *client.Result
+		want int
+	}{
+		{name: "every port new", res: &client.Result{Timeline: []client.Event{ev(40000), ev(40002), ev(40004)}}, want: 0},
+		{name: "one port again", res: &client.Result{Timeline: []client.Event{ev(40000), ev(40002), ev(40000)}}, want: 1},
+		{name: "no source known (a failed connect)", res: &client.Result{Timeline: []client.Event{ev(0), ev(0)}}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := reusedPorts(tt.res); got != tt.want {
+				t.Fatalf("reusedPorts = %d, want %d", got, tt.want)
+			}
 		})
 	}
 }
