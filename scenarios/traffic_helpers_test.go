@@ -58,15 +58,6 @@ func recordFigure(name string, v fmt.Stringer) {
 	AddReportEntry(name, v)
 }
 
-// servers is the sequence of servers that answered, in order.
-func servers(res *client.Result) []string {
-	var out []string
-	for _, e := range res.Replies() {
-		out = append(out, e.Server)
-	}
-	return out
-}
-
 // expectAlternation checks a strict alternation of who answered: no
 // server twice in a row (rr over two real servers), over the connections
 // the director scheduled; one that reused a source port the director
