@@ -110,6 +110,8 @@ func (h *Hub) Do(req HubRequest) HubReply {
 	return HubReply{}
 }
 
+// grace is a stop's bound on the graceful shutdown: d, or by default a
+// little more than the server's own (ShutdownTimeout).
 func grace(d time.Duration) time.Duration {
 	if d <= 0 {
 		return ShutdownTimeout + time.Second
