@@ -42,16 +42,17 @@ func hubHost(lab string) *topo.Host {
 }
 
 // StartHub starts the lab's server hub unless it runs already, and
-// returns once it answers. binary is the ServeName executable
-// (ServeBinary). Starting it twice at once is safe: the supervisor lets
-// one start, and both wait for it to answer.
+// returns once it answers. binary is the lvslab executable or the
+// ServeName one ("": Binary(); see ServeBinary). Starting it twice at
+// once is safe: the supervisor lets one start, and both wait for it to
+// answer.
 func StartHub(lab, binary string) error {
-	sw := hubHost(lab)
-	sock := HubSocket(lab)
-	if _, err := backend.Ask(sock, backend.HubRequest{Op: backend.OpStatus, Node: topo.SwitchNode}, hubAsk); err == nil {
-		return nil // it runs and answers
+	binary, err := ServeBinary(binary)
+	if err != nil {
+		return fmt.Errorf("start server hub: %w", err)
 	}
-	_, err := daemon.Start(sw, HubName, []string{binary, "--hub", sock}, daemon.NetnsOnly)
+	sw, sock := hubHost(lab), HubSocket(lab)
+	_, err = daemon.Start(sw, HubName, []string{binary, "--hub", sock}, daemon.NetnsOnly)
 	if err != nil && !errors.Is(err, daemon.ErrRunning) {
 		return fmt.Errorf("start server hub: %w", err)
 	}
@@ -72,40 +73,40 @@ func hubRunning(lab string) (pid int, running bool, err error) {
 	return daemon.Status(hubHost(lab), HubName)
 }
 
-// askHub sends the hub of h's lab an operation on h's server; a hub that
-// does not run serves nothing, so the reply is then that it does not
-// run.
-func askHub(h *topo.Host, req backend.HubRequest, timeout time.Duration) (backend.HubReply, error) {
+// ask sends the hub of h's lab an operation on h's server; the error
+// wraps backend.ErrNoHub when no hub runs.
+func ask(h *topo.Host, req backend.HubRequest, timeout time.Duration) (backend.HubReply, error) {
 	req.Node = h.Name()
 	rep, err := backend.Ask(HubSocket(h.Lab), req, timeout)
-	if errors.Is(err, backend.ErrNoHub) {
-		return backend.HubReply{}, nil
-	}
 	if err != nil {
 		return rep, fmt.Errorf("%s server on %s: %w", req.Op, h.Name(), err)
 	}
 	return rep, nil
 }
 
+// askHub is ask where a hub that does not run is an answer: it serves
+// nothing, so the node's server does not run.
+func askHub(h *topo.Host, req backend.HubRequest, timeout time.Duration) (backend.HubReply, error) {
+	rep, err := ask(h, req, timeout)
+	if errors.Is(err, backend.ErrNoHub) {
+		return backend.HubReply{}, nil
+	}
+	return rep, err
+}
+
 // startBuiltin has the lab's hub serve node h with opts, starting the hub
 // first if none answers, and returns once h's sockets listen.
 func startBuiltin(h *topo.Host, opts ServeOptions, binary string) error {
-	binary, err := ServeBinary(binary)
-	if err != nil {
-		return fmt.Errorf("start server on %s: %w", h.Name(), err)
-	}
-	req := backend.HubRequest{
-		Op: backend.OpServe, Node: h.Name(), Netns: h.NsPath(), Log: daemon.LogPath(h, ProcessName), Options: &opts,
-	}
-	rep, err := backend.Ask(HubSocket(h.Lab), req, hubAsk)
+	req := backend.HubRequest{Op: backend.OpServe, Netns: h.NsPath(), Log: daemon.LogPath(h, ProcessName), Options: &opts}
+	rep, err := ask(h, req, hubAsk)
 	if errors.Is(err, backend.ErrNoHub) {
 		if err := StartHub(h.Lab, binary); err != nil {
 			return fmt.Errorf("start server on %s: %w", h.Name(), err)
 		}
-		rep, err = backend.Ask(HubSocket(h.Lab), req, hubAsk)
+		rep, err = ask(h, req, hubAsk)
 	}
 	if err != nil {
-		return fmt.Errorf("start server on %s: %w", h.Name(), err)
+		return err
 	}
 	if rep.AlreadyRunning {
 		return fmt.Errorf("start server on %s: %w", h.Name(), daemon.ErrRunning)

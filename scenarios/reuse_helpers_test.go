@@ -11,6 +11,7 @@ package scenarios_test
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -91,9 +92,9 @@ func answered(res *client.Result) []sourceConn {
 // the descriptions.
 func scheduled(before heldEntries, conns []sourceConn, who string) (seq, reused []string) {
 	GinkgoHelper()
-	ports := map[uint16]string{}
-	for p, s := range before.ports {
-		ports[p] = s
+	ports := maps.Clone(before.ports)
+	if ports == nil {
+		ports = map[uint16]string{}
 	}
 	for i, c := range conns {
 		if s, ok := ports[c.port]; ok {

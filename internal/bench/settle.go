@@ -27,10 +27,10 @@ const (
 	quietBound = 5 * time.Second
 )
 
-// settle sleeps min, then waits until the CPUs are idle (quietIdle over
+// settle sleeps pause, then waits until the CPUs are idle (quietIdle over
 // a quietSample), at most quietBound; it tells how long it waited in all
 // and whether the machine was quiet at the end.
-func settle(ctx context.Context, min time.Duration) (waited time.Duration, quiet bool) {
+func settle(ctx context.Context, pause time.Duration) (waited time.Duration, quiet bool) {
 	start := time.Now()
 	sleep := func(d time.Duration) bool {
 		select {
@@ -40,7 +40,7 @@ func settle(ctx context.Context, min time.Duration) (waited time.Duration, quiet
 			return true
 		}
 	}
-	if !sleep(min) {
+	if !sleep(pause) {
 		return time.Since(start), false
 	}
 	for time.Since(start) < quietBound {

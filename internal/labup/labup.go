@@ -98,15 +98,7 @@ func Up(ctx context.Context, spec *topo.Spec, opts Options) (*topo.Lab, error) {
 // the node's namespace and a few sockets, where a process of its own
 // cost 0.1-0.2 s of CPU in the TCG guest.
 func start(ctx context.Context, lab *topo.Lab, opts Options) error {
-	binary := opts.Binary
 	if !opts.NoBackends {
-		var err error
-		if binary, err = realserver.ServeBinary(binary); err != nil {
-			return err
-		}
-		if binary, err = localBinary(lab.Name, binary); err != nil {
-			return err
-		}
 		noHugePages()
 	}
 	var nodes []*topo.Host
@@ -121,7 +113,7 @@ func start(ctx context.Context, lab *topo.Lab, opts Options) error {
 		if h.Spec.Role == topo.RoleDirector {
 			return director.Program(h, lab.Spec.Services, director.LeaveVIPs(lab.Spec.VRRPCarries))
 		}
-		return startRealServer(lab, h, opts.NoBackends, binary)
+		return startRealServer(lab, h, opts.NoBackends, opts.Binary)
 	})
 	if err != nil {
 		return err
