@@ -88,7 +88,7 @@ func successor(v *topo.VRRP, gone string) *topo.Member {
 	if len(next) == 0 {
 		return nil
 	}
-	return Member(v, next[0])
+	return v.Member(next[0])
 }
 
 // watched is one failover as keepalived.Watch and the capture saw it.
@@ -223,7 +223,7 @@ func within(r *Result, took, formula, low, high time.Duration, what string) erro
 // takes the VIPs back within Master_Down_Interval + preempt_delay when
 // it preempts, else next keeps them.
 func (b *battery) comeBack(ctx context.Context, v *topo.VRRP, master, next string, r *Result) error {
-	m, nm := Member(v, master), Member(v, next)
+	m, nm := v.Member(master), v.Member(next)
 	if m == nil || nm == nil {
 		return fmt.Errorf("%s or %s is not a member of %s", master, next, v.Name)
 	}

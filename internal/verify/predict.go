@@ -57,7 +57,7 @@ func gcd(a, b int) int {
 // when unset.
 func scheduler(svc *topo.Service) string {
 	if svc.Scheduler == "" {
-		return "wlc"
+		return topo.DefaultScheduler
 	}
 	return svc.Scheduler
 }
@@ -73,17 +73,12 @@ func Predict(svc *topo.Service, client netip.Addr, n int) ([]string, map[string]
 	if err != nil {
 		return nil, nil, err
 	}
-	var seq []string
+	seq := sched.Requests(s, sched.Conn{Client: client, VIP: svc.VIP}, n)
 	tally := map[string]int{}
-	for range n {
-		d := sched.Open(s, sched.Conn{Client: client, VIP: svc.VIP})
-		if d == nil {
-			seq = append(seq, "")
-			continue
+	for _, node := range seq {
+		if node != "" {
+			tally[node]++
 		}
-		seq = append(seq, d.Node)
-		tally[d.Node]++
-		sched.Close(d)
 	}
 	return seq, tally, nil
 }
@@ -151,16 +146,6 @@ func Without(v *topo.VRRP, node string) *topo.VRRP {
 		}
 	}
 	return &c
-}
-
-// Member is v's member entry of node, nil when it is not one.
-func Member(v *topo.VRRP, node string) *topo.Member {
-	for _, m := range v.Members {
-		if m.Node == node {
-			return m
-		}
-	}
-	return nil
 }
 
 // Preempts tells whether member m, starting while holder is MASTER of

@@ -3,11 +3,9 @@ package verify
 import (
 	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/lvslab/lvslab/director/keepalived"
 	"github.com/lvslab/lvslab/topo"
 )
 
@@ -146,27 +144,31 @@ func pair(p1, p2 int, nopreempt bool) *topo.VRRP {
 // TestFailoverPredictions: who becomes MASTER when one goes, and whether
 // it takes the VIPs back, from the one rule in director/keepalived.
 func TestFailoverPredictions(t *testing.T) {
+	trio := pair(100, 90, false)
+	trio.Members = append(trio.Members, &topo.Member{Node: "lvs03", State: "BACKUP", Priority: 95})
 	tests := []struct {
 		name     string
 		v        *topo.VRRP
-		next     []string
+		next     string
 		preempts bool
 	}{
-		{"MASTER 100 / BACKUP 90", pair(100, 90, false), []string{"lvs02"}, true},
-		{"nopreempt", pair(100, 90, true), []string{"lvs02"}, false},
-		{"equal priorities", pair(100, 100, false), []string{"lvs02"}, false},
-		{"address owner", pair(255, 254, true), []string{"lvs02"}, true},
+		{"MASTER 100 / BACKUP 90", pair(100, 90, false), "lvs02", true},
+		{"nopreempt", pair(100, 90, true), "lvs02", false},
+		{"equal priorities", pair(100, 100, false), "lvs02", false},
+		{"address owner", pair(255, 254, true), "lvs02", true},
+		{"three members: the highest BACKUP takes over", trio, "lvs03", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rest := Without(tt.v, "lvs01")
-			if got := keepalived.ExpectedMasters(rest); !slices.Equal(got, tt.next) {
-				t.Errorf("next MASTER %v, want %v", got, tt.next)
+			members := len(tt.v.Members)
+			next := successor(tt.v, "lvs01")
+			if next == nil || next.Node != tt.next {
+				t.Fatalf("successor of lvs01 = %+v, want %s", next, tt.next)
 			}
-			if len(tt.v.Members) != 2 {
+			if len(tt.v.Members) != members || tt.v.Member("lvs01") == nil {
 				t.Error("Without changed the instance it was given")
 			}
-			if got := Preempts(Member(tt.v, "lvs01"), Member(tt.v, "lvs02")); got != tt.preempts {
+			if got := Preempts(tt.v.Member("lvs01"), next); got != tt.preempts {
 				t.Errorf("Preempts = %v, want %v", got, tt.preempts)
 			}
 		})

@@ -118,13 +118,8 @@ type battery struct {
 
 func newBattery(lab *topo.Lab, opts Options) (*battery, error) {
 	name := opts.Client
-	if name == "" {
-		for _, n := range lab.Spec.Nodes {
-			if n.Role == topo.RoleClient {
-				name = n.Name
-				break
-			}
-		}
+	if n := lab.Spec.FirstOf(topo.RoleClient); name == "" && n != nil {
+		name = n.Name
 	}
 	if name == "" {
 		return nil, fmt.Errorf("verify %s: the lab has no client node to send requests from", lab.Name)
