@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -60,7 +61,7 @@ func (b *builder) placeNamedInterfaces() error {
 	byName := map[string]int{} // interface name → its segment
 	for _, d := range b.dirs {
 		for _, n := range namedIfaces(d.src) {
-			if slices.ContainsFunc(mapValues(d.ifaces), func(s string) bool { return s == n.name }) {
+			if slices.Contains(slices.Collect(maps.Values(d.ifaces)), n.name) {
 				continue
 			}
 			i, ok := byName[n.name]
@@ -69,13 +70,11 @@ func (b *builder) placeNamedInterfaces() error {
 				if err != nil {
 					return fmt.Errorf("import: %s: %s %s: %w", n.pos, n.what, n.name, err)
 				}
-				name := sanitize(n.name)
-				if name == "" {
-					name = "if"
+				base := sanitize(n.name)
+				if base == "" {
+					base = "if"
 				}
-				for k := 2; slices.ContainsFunc(b.segs, func(s *segment) bool { return s.name == name }); k++ {
-					name = fmt.Sprintf("%s%d", sanitize(n.name), k)
-				}
+				name := b.segmentName(base)
 				b.segs = append(b.segs, &segment{name: name, subnet: p,
 					why: fmt.Sprintf("the network of interface %s, which %s names (%s) and no other network of the lab needs: a network of its own so keepalived finds the interface (and it stays up), in %s, set aside for benchmarking (RFC 2544), which no production network uses", n.name, n.what, n.pos, spareNets)})
 				i = len(b.segs) - 1
@@ -116,12 +115,4 @@ func (b *builder) spareNet() (netip.Prefix, error) {
 		a = netip.AddrFrom4(s)
 	}
 	return netip.Prefix{}, fmt.Errorf("no free /24 left in %s", spareNets)
-}
-
-func mapValues[K comparable, V any](m map[K]V) []V {
-	out := make([]V, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }

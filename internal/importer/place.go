@@ -40,12 +40,17 @@ func (b *builder) addSegment(a netip.Addr, name, role string) int {
 		return i
 	}
 	p, why := b.subnetOf(a)
-	n := name
-	for k := 2; slices.ContainsFunc(b.segs, func(s *segment) bool { return s.name == n }); k++ {
-		n = fmt.Sprintf("%s%d", name, k)
-	}
-	b.segs = append(b.segs, &segment{name: n, subnet: p, why: fmt.Sprintf("%s %s: %s", role, a, why)})
+	b.segs = append(b.segs, &segment{name: b.segmentName(name), subnet: p, why: fmt.Sprintf("%s %s: %s", role, a, why)})
 	return len(b.segs) - 1
+}
+
+// segmentName is base, or base2, base3 … when a segment has that name.
+func (b *builder) segmentName(base string) string {
+	n := base
+	for k := 2; slices.ContainsFunc(b.segs, func(s *segment) bool { return s.name == n }); k++ {
+		n = fmt.Sprintf("%s%d", base, k)
+	}
+	return n
 }
 
 // alloc is the lowest free host address of segment i.
