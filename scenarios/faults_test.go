@@ -12,6 +12,7 @@ package scenarios_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -45,17 +46,6 @@ func faultLab(want string, change func(*topo.Spec)) (*topo.Spec, *topo.Lab) {
 		Expect(n).To(BeZero(), "partition rules left in the lab's switch")
 	})
 	return spec, lab
-}
-
-// watchSegment captures the VRRP segment from the client's link for up
-// to limit (watchVRRP's capture stops after a minute).
-func watchSegment(lab *topo.Lab, limit time.Duration) *vrrpWatch {
-	GinkgoHelper()
-	c, err := captures.Start(ctx(), lab, []captures.Link{{Node: "client", Interface: "eth0"}},
-		captures.Options{Dir: GinkgoT().TempDir(), MaxDuration: limit})
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(c.Stop)
-	return &vrrpWatch{c: c}
 }
 
 // background is a client run alongside a fault: one request every
@@ -291,7 +281,7 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 			record("advert loss "+impair.FormatPercent(p*100),
 				"p = %s over %s: %d takeovers by lvs02 measured (runs of its adverts on the wire; %d notify MASTER), %d predicted from lvs01's adverts that got through (gaps over Master_Down_Interval %s; %d of them by more than %s), formula window/advert_int × (1-p) × p^%d = %.0f × %.2f × %.4f = %.2f, 99%% interval [%d, %d]; lvs01's adverts delivered in the window: %d (%.0f%%; 1-p = %.0f%%); the client: %d answered, failures %v",
 				impair.FormatPercent(p*100), window, len(took), notified, len(predicted), mdi.Round(time.Millisecond), len(sure), keepalived.Late, k,
-				window.Seconds()/float64(advert), 1-p, pow(p, k), mean, lo, hi,
+				window.Seconds()/float64(advert), 1-p, math.Pow(p, float64(k)), mean, lo, hi,
 				delivered, 100*float64(delivered)/window.Seconds()*float64(advert), 100*(1-p), res.OK(), res.Errors)
 
 			for _, s := range took {
@@ -330,14 +320,6 @@ var _ = Describe("Faults on the wire: VRRP adverts lost on the MASTER's link", L
 		Entry("p = 70%", 0.7),
 	)
 })
-
-func pow(p float64, k int) float64 {
-	q := 1.0
-	for range k {
-		q *= p
-	}
-	return q
-}
 
 var _ = Describe("Faults on the wire: a one-way partition between the directors", Label("faults", "keepalived", "failover"), func() {
 	DescribeTable("in the lab's switch, not the directors' firewalls",

@@ -202,7 +202,7 @@ var _ = Describe("keepalived split brain (seed 001's warning)", Label("keepalive
 		vip, advert := vrrp.VIPs[0].Addr(), vrrp.AdvertInt
 		lvs02, cli := host(lab, "lvs02"), host(lab, "client")
 
-		w := watchVRRP(lab, "client", "eth0")
+		w := watchSegment(lab, time.Minute)
 		By("lvs02 drops every VRRP packet it receives (nft ... ip protocol vrrp drop)")
 		cut := time.Now()
 		cutVRRP(lvs02)

@@ -187,7 +187,7 @@ func crashTakeover(lab *topo.Lab, kind keepalived.Kind, cli *topo.Host, target n
 	Expect(res.OK()).To(BeNumerically(">", 0), "no answer before the crash: %v", res.Errors)
 	Eventually(func() string { return neighbourMAC(cli, vip) }).WithTimeout(5*time.Second).
 		Should(Equal(topo.MAC("lvs01", "eth0").String()), "the client's neighbour entry for the VIP before lvs01 goes")
-	w := watchVRRP(lab, "client", "eth0")
+	w := watchSegment(lab, time.Minute)
 	fo := watchFailover(lab, kind, cli, target, "lvs02", action)
 	adverts, garps := w.stop()
 	setWire(fo, lab.Spec, adverts, garps, "lvs01", "lvs02")
@@ -326,7 +326,7 @@ var _ = Describe("keepalived MASTER/BACKUP pair (seed 004 §四, §五; seed 000
 		// scheduling of the client or of keepalived costs more than that.
 		It("moves the VIP to the BACKUP when the MASTER's keepalived is stopped (SIGTERM)", Label("failover"), FlakeAttempts(2), func() {
 			ensureMaster(lab, vip, "lvs01", masterDown(advert, master.Priority)+10*time.Second)
-			w := watchVRRP(lab, "client", "eth0")
+			w := watchSegment(lab, time.Minute)
 			fo := watchFailover(lab, keepalived.Graceful, cli, target, "lvs02", func() error {
 				By("systemctl stop keepalived on lvs01")
 				return keepalived.Stop(lvs01)

@@ -32,11 +32,13 @@ type vrrpWatch struct {
 	file string
 }
 
-// watchVRRP starts capturing on the node's interface.
-func watchVRRP(lab *topo.Lab, node, iface string) *vrrpWatch {
+// watchSegment starts capturing the VRRP segment from the client's eth0
+// (another port of the same bridge as the directors'), for at most
+// limit.
+func watchSegment(lab *topo.Lab, limit time.Duration) *vrrpWatch {
 	GinkgoHelper()
-	c, err := captures.Start(ctx(), lab, []captures.Link{{Node: node, Interface: iface}},
-		captures.Options{Dir: GinkgoT().TempDir(), MaxDuration: time.Minute})
+	c, err := captures.Start(ctx(), lab, []captures.Link{{Node: "client", Interface: "eth0"}},
+		captures.Options{Dir: GinkgoT().TempDir(), MaxDuration: limit})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(c.Stop)
 	return &vrrpWatch{c: c}

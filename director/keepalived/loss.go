@@ -1,6 +1,7 @@
 package keepalived
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -34,11 +35,7 @@ func LossTakeoverMin(advertInt, priority int) int {
 func LossTakeovers(window time.Duration, advertInt, priority int, p float64) float64 {
 	n := float64(window / (time.Duration(advertInt) * time.Second))
 	k := LossTakeoverMin(advertInt, priority)
-	q := 1.0
-	for range k {
-		q *= p
-	}
-	return n * (1 - p) * q
+	return n * (1 - p) * math.Pow(p, float64(k))
 }
 
 // LossTakeoverInterval is the central interval [lo, hi] that holds the
