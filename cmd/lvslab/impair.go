@@ -72,11 +72,9 @@ removes it with the lab. Bad input is refused and nothing is applied.`,
 	f.StringVar(&rate, "rate", "", "cap the throughput (10mbit, 512kbit)")
 	f.StringVar(&dir, "dir", "both", "which way: both, in (what the node receives) or out (what it sends)")
 	f.BoolVar(&clear, "clear", false, "remove the cable's impairment")
-	cmd.MarkFlagsMutuallyExclusive("clear", "loss")
-	cmd.MarkFlagsMutuallyExclusive("clear", "delay")
-	cmd.MarkFlagsMutuallyExclusive("clear", "duplicate")
-	cmd.MarkFlagsMutuallyExclusive("clear", "reorder")
-	cmd.MarkFlagsMutuallyExclusive("clear", "rate")
+	for _, f := range []string{"loss", "delay", "jitter", "duplicate", "reorder", "rate", "dir"} {
+		cmd.MarkFlagsMutuallyExclusive("clear", f) // --clear clears both ends: no setting goes with it
+	}
 	return cmd
 }
 

@@ -42,3 +42,16 @@ func TestNetemFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestClearTakesNoSetting: --clear clears both ends of the cable, so a
+// setting beside it (a direction, a jitter) is refused, not ignored.
+func TestClearTakesNoSetting(t *testing.T) {
+	for _, extra := range [][]string{{"--dir", "in"}, {"--jitter", "10ms"}, {"--loss", "5%"}} {
+		t.Run(extra[0], func(t *testing.T) {
+			code, _, stderr := runCLI(append([]string{"impair", "web1:eth0", "--clear"}, extra...)...)
+			if code == 0 || !strings.Contains(stderr, "clear") || !strings.Contains(stderr, strings.TrimPrefix(extra[0], "--")) {
+				t.Fatalf("impair --clear %v: exit %d, stderr %q; want a refusal naming both flags", extra, code, stderr)
+			}
+		})
+	}
+}

@@ -21,10 +21,8 @@ import (
 // netem …` and `ip netns exec LAB-switch tc qdisc replace dev NODE-IF root
 // netem …`.
 func Apply(lab *topo.Lab, e Endpoint, n Netem, dir Direction) error {
-	if dir == "" {
-		dir = Both
-	}
-	if _, err := ParseDirection(string(dir)); err != nil {
+	dir, err := ParseDirection(string(dir))
+	if err != nil {
 		return fmt.Errorf("impair %s: %w", e, err)
 	}
 	if err := n.Validate(); err != nil {

@@ -67,7 +67,7 @@ func ParseDirection(s string) (Direction, error) {
 	return d, nil
 }
 
-func (d Direction) in() bool  { return d == Both || d == In || d == "" }
-func (d Direction) out() bool { return d == Both || d == Out || d == "" }
+func (d Direction) in() bool  { return d == Both || d == In }
+func (d Direction) out() bool { return d == Both || d == Out }
 
 func joinNodes(nodes []string) string { return strings.Join(nodes, ",") }

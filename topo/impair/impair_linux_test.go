@@ -223,9 +223,11 @@ func TestLink(t *testing.T) {
 		t.Errorf("flap: %s, want %s", got, want)
 	}
 	// Down half a period, up half a period, three times; the last up
-	// ends it (no wait after it).
-	if lo, hi := 5*period/2, 3*period+time.Second; took < lo || took > hi {
-		t.Errorf("flap took %s, want between %s and %s", took, lo, hi)
+	// ends it (no wait after it). Only the lower side: how much longer
+	// it took is the machine's load, not the flap's (make bench measures
+	// times).
+	if lo := 5 * period / 2; took < lo {
+		t.Errorf("flap took %s, want at least %s", took, lo)
 	}
 	if r := record(t, lab); len(r.Down) != 0 {
 		t.Errorf("after the flap, record: down %v", r.Down)

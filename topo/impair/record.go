@@ -53,11 +53,12 @@ func (p Cut) String() string {
 
 // Event is one change on the lab's cables, for the timeline.
 type Event struct {
-	// At is when the change was made (its call returned); Began, when
-	// the call started, where a caller needs both ends (Flap): the
-	// change took effect somewhere in between.
+	// At is when the change was made (its call returned). Began, when
+	// the call started, is set only on the events Flap hands its
+	// caller, which needs both ends (the change took effect somewhere
+	// in between); the record does not keep it.
 	At    time.Time `json:"at"`
-	Began time.Time `json:"began,omitzero"`
+	Began time.Time `json:"-"`
 	// Kind is impair, clear, down, up, partition or heal.
 	Kind   string `json:"kind"`
 	Target string `json:"target"` // NODE:IF, or the partition's groups
