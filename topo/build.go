@@ -73,7 +73,7 @@ func Build(ctx context.Context, spec *Spec, opts BuildOptions) (lab *Lab, err er
 	}
 	lab = newLab(name, spec, st)
 	if err := lab.build(ctx); err != nil {
-		return nil, fmt.Errorf("build lab %s: %w", name, limitHint(err))
+		return nil, fmt.Errorf("build lab %s: %w", name, LimitHint(err))
 	}
 	st.Complete = true
 	if err := writeState(st); err != nil {

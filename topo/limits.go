@@ -139,10 +139,11 @@ func (s *Spec) NeighbourEntries() int64 {
 	return total
 }
 
-// limitHint turns an error a build hit at a limit (open files, memory)
-// into a *LimitError naming it; other errors pass. (The namespace limit
-// is named where unshare(2) hits it: createNamespace.)
-func limitHint(err error) error {
+// LimitHint turns an error a build, a backend or a daemon hit at a limit
+// (open files, memory) into a *LimitError naming it; other errors pass.
+// (The namespace limit is named where unshare(2) hits it:
+// createNamespace.)
+func LimitHint(err error) error {
 	var le *LimitError
 	switch {
 	case err == nil, errors.As(err, &le):
@@ -158,10 +159,6 @@ func limitHint(err error) error {
 	}
 	return err
 }
-
-// LimitHint is limitHint for the layers above the network (backends,
-// daemons).
-func LimitHint(err error) error { return limitHint(err) }
 
 func readSysctlInt(path string) (int64, bool) {
 	data, err := os.ReadFile(path)

@@ -127,16 +127,16 @@ func TestLimitHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := limitHint(tt.err)
+			got := LimitHint(tt.err)
 			var le *LimitError
 			if tt.wantLimit == "" {
 				if errors.As(got, &le) || !errors.Is(got, tt.err) {
-					t.Errorf("limitHint(%v) = %v, want it unchanged", tt.err, got)
+					t.Errorf("LimitHint(%v) = %v, want it unchanged", tt.err, got)
 				}
 				return
 			}
 			if !errors.As(got, &le) || !strings.Contains(le.Limit, tt.wantLimit) || !errors.Is(got, tt.err) {
-				t.Errorf("limitHint(%v) = %v, want %s named, wrapping the error", tt.err, got, tt.wantLimit)
+				t.Errorf("LimitHint(%v) = %v, want %s named, wrapping the error", tt.err, got, tt.wantLimit)
 			}
 			if !strings.Contains(got.Error(), "raise it:") {
 				t.Errorf("%q does not say how to raise the limit", got)

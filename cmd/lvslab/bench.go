@@ -204,7 +204,7 @@ func runScale(cmd *cobra.Command, f benchFlags) error {
 	}
 	if f.keepalived {
 		for _, n := range sizes {
-			res, err := bench.ScaleKeepalived(ctx, bench.ScaleLab{RealServers: n, VIPs: f.vips}, f.cpuWindow, "")
+			res, err := bench.ScaleKeepalived(ctx, bench.ScaleLab{RealServers: n, VIPs: f.vips}, f.cpuWindow)
 			if res != nil {
 				res.Write(w)
 			}
@@ -214,7 +214,7 @@ func runScale(cmd *cobra.Command, f benchFlags) error {
 		}
 		return nil
 	}
-	opts := bench.ScaleOptions{Full: f.full}
+	opts := bench.ScaleOptions{Full: f.full, Settle: f.settle}
 	if cmd.Flags().Changed("runs") {
 		opts.Runs = f.runs
 	}

@@ -75,8 +75,6 @@ type ScaleOptions struct {
 	// which the build waits for the CPUs to go idle (settle): the kernel
 	// frees the last lab's namespaces asynchronously.
 	Settle time.Duration
-	// Binary is the lvslab executable the backends run as.
-	Binary string
 }
 
 // Scale generates lab o and measures it: its network alone (up, down,
@@ -109,7 +107,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 		return res, nil
 	}
 	res.Full, res.Network = true, res.Up
-	up, down, cost, err := scaleRun(ctx, spec, labup.Options{Binary: opts.Binary}, opts.Settle, res)
+	up, down, cost, err := scaleRun(ctx, spec, labup.Options{}, opts.Settle, res)
 	res.Up, res.Down, res.Cost = up, down, cost
 	return res, err
 }
@@ -118,7 +116,7 @@ func Scale(ctx context.Context, o ScaleLab, opts ScaleOptions) (*ScaleResult, er
 // lab, waits until ready and sends the requests), then tears it down and
 // checks nothing is left.
 func scaleRun(ctx context.Context, spec *topo.Spec, opts labup.Options, pause time.Duration, res *ScaleResult) (up, down time.Duration, cost Cost, err error) {
-	if _, quiet := settle(ctx, pause); !quiet {
+	if !settle(ctx, pause) {
 		res.Busy++
 	}
 	before, err := ReadMemInfo()
@@ -260,7 +258,7 @@ const keepalivedWait = 5 * time.Minute
 // measures keepalived's CPU use for window, then stops one real server's
 // backend and times its removal from both tables. The lab is torn down
 // before it returns.
-func ScaleKeepalived(ctx context.Context, o ScaleLab, window time.Duration, binary string) (res *KeepalivedScale, err error) {
+func ScaleKeepalived(ctx context.Context, o ScaleLab, window time.Duration) (res *KeepalivedScale, err error) {
 	o.Keepalived = true
 	spec, err := o.Generate()
 	if err != nil {
@@ -268,7 +266,7 @@ func ScaleKeepalived(ctx context.Context, o ScaleLab, window time.Duration, bina
 	}
 	svc := spec.Services[0]
 	res = &KeepalivedScale{Lab: o.withDefaults(), Window: window, TablesBound: keepalived.CheckBound(svc.Check)}
-	lab, err := labup.Up(ctx, spec, labup.Options{BuildOptions: topo.BuildOptions{Owner: os.Getpid()}, Binary: binary})
+	lab, err := labup.Up(ctx, spec, labup.Options{BuildOptions: topo.BuildOptions{Owner: os.Getpid()}})
 	if err != nil {
 		return res, err
 	}

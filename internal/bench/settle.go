@@ -28,9 +28,9 @@ const (
 )
 
 // settle sleeps pause, then waits until the CPUs are idle (quietIdle over
-// a quietSample), at most quietBound; it tells how long it waited in all
-// and whether the machine was quiet at the end.
-func settle(ctx context.Context, pause time.Duration) (waited time.Duration, quiet bool) {
+// a quietSample), at most quietBound; it tells whether the machine was
+// quiet at the end.
+func settle(ctx context.Context, pause time.Duration) (quiet bool) {
 	start := time.Now()
 	sleep := func(d time.Duration) bool {
 		select {
@@ -41,22 +41,22 @@ func settle(ctx context.Context, pause time.Duration) (waited time.Duration, qui
 		}
 	}
 	if !sleep(pause) {
-		return time.Since(start), false
+		return false
 	}
 	for time.Since(start) < quietBound {
 		before, err := readCPU()
 		if err != nil || !sleep(quietSample) {
-			return time.Since(start), false
+			return false
 		}
 		after, err := readCPU()
 		if err != nil {
-			return time.Since(start), false
+			return false
 		}
 		if idleShare(before, after) >= quietIdle {
-			return time.Since(start), true
+			return true
 		}
 	}
-	return time.Since(start), false
+	return false
 }
 
 // cpuTimes is the first line of /proc/stat: every CPU's time summed, in

@@ -103,7 +103,7 @@ func RunWithLvslab(m *testing.M, cmdDir string, bin *string) int {
 		build := exec.Command("go", "build", "-o", b[0], b[1])
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build lvslab:", err)
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", filepath.Base(b[0]), err)
 			return 1
 		}
 	}
