@@ -581,9 +581,10 @@ var _ = Describe("Faults on the wire: the MASTER loses power mid-connection, und
 				syncDaemon(lvs01, "master")
 				syncDaemon(lvs02, "backup")
 			}
-			By(fmt.Sprintf("lvs01 loses %s of what it sends", impair.FormatPercent(loss)))
-			Expect(impair.Apply(lab, impair.Endpoint{Node: "lvs01", Interface: v.Interface}, impair.Netem{Loss: loss}, impair.Out)).To(Succeed())
-
+			// The connection opens before the loss: its handshake is not
+			// what the spec is about, and under 10 % loss a dial's three
+			// SYNs in its 3 s failed once in a make test run (lvs01
+			// forwards them).
 			By("the client opens a keep-alive connection through lvs01 and asks on it")
 			hc, err := hold(cli, target)
 			Expect(err).NotTo(HaveOccurred())
@@ -591,6 +592,9 @@ var _ = Describe("Faults on the wire: the MASTER loses power mid-connection, und
 				Expect(hc.Ask()).To(Equal(hc.Server))
 			}
 			from := hc.Local()
+
+			By(fmt.Sprintf("lvs01 loses %s of what it sends", impair.FormatPercent(loss)))
+			Expect(impair.Apply(lab, impair.Endpoint{Node: "lvs01", Interface: v.Interface}, impair.Netem{Loss: loss}, impair.Out)).To(Succeed())
 			asked := 3
 			if sync {
 				By("lvs02 gets the connection from the sync daemon, through the loss (each request adds packets, and the kernel syncs again)")
